@@ -1,0 +1,19 @@
+import { createProjectMachine } from '../shared/lifecycle.js'
+import { foundationDeclaration } from './declaration.js'
+
+/**
+ * 基础强化型 (R1): carries out the handbook items of one handbook version for the org's category.
+ * Promotion means the practice that proved itself is written into the next handbook version
+ * as a town-wide standard (经验纳入手册): the town's way of "solidifying into a system" for
+ * foundation work.
+ */
+export const foundation = createProjectMachine({
+  type: 'foundation',
+  version: 1,
+  declaration: foundationDeclaration,
+  description: '基础强化型项目：落实手册规定的基础制度和规定动作，逐年提高',
+  promotionLabels: {
+    feasibilityReview: '纳入手册论证中',
+    institutionalized: '已纳入手册（固化为制度）',
+  },
+})

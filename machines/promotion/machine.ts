@@ -1,0 +1,17 @@
+import { createProjectMachine } from '../shared/lifecycle.js'
+import { promotionDeclaration } from './declaration.js'
+
+/**
+ * 制度推广型 (R3): rolls a proven practice out across the town. Its promotion phase issues the
+ * practice as a formal town-wide system (全镇推行) once the rollout has been accepted.
+ */
+export const promotion = createProjectMachine({
+  type: 'promotion',
+  version: 1,
+  declaration: promotionDeclaration,
+  description: '制度推广型项目：将成熟做法再论证后固化为制度，在全镇推广',
+  promotionLabels: {
+    feasibilityReview: '全镇推行论证中',
+    institutionalized: '已成为全镇制度',
+  },
+})

@@ -1,0 +1,95 @@
+import type { z } from 'zod'
+import type { evidence, planItem } from './events.js'
+import type { IndicatorName, EvaluationForm } from './events.js'
+import type { GradingPolicy } from './grading.js'
+import type { Grade, ProjectType } from './vocabulary.js'
+
+/** Everything a project has accumulated; it lives in the persisted snapshot. */
+export interface ProjectContext {
+  type: ProjectType
+  /** The declaration form (R6); a draft may be incomplete until SUBMIT. */
+  declaration: Record<string, unknown>
+  /** Review round: 1 at first submission, +1 at each return for revision (R8). */
+  round: number
+  submissions: Array<{ round: number; by: string; at: string }>
+  reviews: Array<{ round: number; reviewer: string; score: number; opinion: string; by: string; at: string }>
+  revisionRequests: Array<{ round: number; opinion: string; by: string; at: string }>
+  decision: null | {
+    outcome: 'approved' | 'rejected'
+    averageScore: number | null
+    note: string
+    by: string
+    at: string
+  }
+  withdrawal: null | { reason: string; by: string; at: string }
+  plan: null | { items: Array<z.output<typeof planItem> & { id: string }>; by: string; at: string }
+  ledger: Array<{
+    id: string
+    planItemId: string | null
+    date: string
+    content: string
+    evidence: Array<z.output<typeof evidence>>
+    completesItem: boolean
+    by: string
+    at: string
+  }>
+  progressReports: Array<{ period: string; results: string; problems: string; by: string; at: string }>
+  acceptanceRequests: Array<{
+    summaryReport: string
+    explanations: Array<{ planItemId: string; reason: string }>
+    by: string
+    at: string
+  }>
+  evaluations: Array<{
+    forms: Record<EvaluationForm, string>
+    indicators: Record<IndicatorName, number>
+    comment: string
+    score: number
+    grade: Grade
+    by: string
+    at: string
+  }>
+  promotion: null | {
+    rationale: string
+    proposedBy: string
+    proposedAt: string
+    system: null | { title: string; content: string; feasibility: string; operability: string; by: string; at: string }
+    declined: null | { reason: string; by: string; at: string }
+  }
+  closure: null | { note: string; promoted: boolean; by: string; at: string }
+  policy: ProjectPolicy
+}
+
+/** Rules fixed when the project starts, so later changes to configuration do not move the goalposts. */
+export interface ProjectPolicy {
+  /** Reviews needed in a round before approval (R8). */
+  minReviews: number
+  grading: GradingPolicy
+}
+
+export interface ProjectInput {
+  type: ProjectType
+  declaration: Record<string, unknown>
+  policy: ProjectPolicy
+}
+
+export function initialContext(input: ProjectInput): ProjectContext {
+  return {
+    type: input.type,
+    declaration: input.declaration,
+    round: 0,
+    submissions: [],
+    reviews: [],
+    revisionRequests: [],
+    decision: null,
+    withdrawal: null,
+    plan: null,
+    ledger: [],
+    progressReports: [],
+    acceptanceRequests: [],
+    evaluations: [],
+    promotion: null,
+    closure: null,
+    policy: input.policy,
+  }
+}

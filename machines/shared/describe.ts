@@ -1,0 +1,141 @@
+import { z } from 'zod'
+import type { ProjectMachineDefinition } from './lifecycle.js'
+import type { Rule } from './rules.js'
+import {
+  deadlineLabels,
+  phaseLabels,
+  projectTypeLabels,
+  type DeadlineKind,
+  type ProjectType,
+  type Phase,
+  type StateMeta,
+} from './vocabulary.js'
+
+/**
+ * Reads a machine definition back out of XState (I5): what the API lists, what the README's
+ * diagrams show and what `nextEvents` is computed from. Nothing here restates the rules.
+ */
+export interface StateDescription {
+  id: string
+  label: string
+  phase: Phase
+  phaseLabel: string
+  final: boolean
+  deadlines: Array<{ kind: DeadlineKind; label: string }>
+}
+
+export interface TransitionDescription {
+  from: string
+  event: string
+  eventLabel: string
+  to: string | null
+  guard: { name: string; label: string } | null
+  timer: { delay: string | number } | null
+}
+
+export interface EventDescription {
+  type: string
+  label: string
+  roles: string[]
+  payloadSchema: unknown
+}
+
+export interface MachineDescription {
+  type: ProjectType
+  label: string
+  version: number
+  description: string
+  initial: string
+  states: StateDescription[]
+  transitions: TransitionDescription[]
+  events: EventDescription[]
+  guards: Array<{ name: string; label: string }>
+}
+
+type AnyStateNode = ProjectMachineDefinition['machine']['root']
+
+const guardName = (guard: unknown): string | null =>
+  guard == null ? null : typeof guard === 'string' ? guard : String((guard as { type?: unknown }).type ?? 'inline')
+
+function stateNodes(definition: ProjectMachineDefinition): AnyStateNode[] {
+  return Object.values(definition.machine.root.states) as AnyStateNode[]
+}
+
+export function describeMachine(definition: ProjectMachineDefinition): MachineDescription {
+  const { machine, rules, events, spec } = definition
+  const ruleLabel = (name: string) => (rules as Record<string, Rule>)[name]?.label ?? name
+  const eventLabel = (type: string) => (events as Record<string, { label: string }>)[type]?.label ?? type
+
+  const states = stateNodes(definition).map((node): StateDescription => {
+    const meta = node.meta as StateMeta
+    return {
+      id: node.key,
+      label: meta.label,
+      phase: meta.phase,
+      phaseLabel: phaseLabels[meta.phase],
+      final: node.type === 'final',
+      deadlines: (meta.deadlines ?? []).map((kind) => ({ kind, label: deadlineLabels[kind] })),
+    }
+  })
+
+  const transitions = stateNodes(definition).flatMap((node) => {
+    const delayed = node.after.map((t) => ({
+      eventType: t.eventType,
+      delay: typeof t.delay === 'function' ? 'computed' : t.delay,
+    }))
+    return [...node.transitions.values()].flat().map((t): TransitionDescription => {
+      const name = guardName(t.guard)
+      const timer = delayed.find((d) => d.eventType === t.eventType)
+      return {
+        from: node.key,
+        event: t.eventType,
+        eventLabel: timer ? `定时：${String(timer.delay)}` : eventLabel(t.eventType),
+        to: t.target?.[0]?.key ?? null,
+        guard: name ? { name, label: ruleLabel(name) } : null,
+        timer: timer ? { delay: timer.delay } : null,
+      }
+    })
+  })
+
+  return {
+    type: spec.type,
+    label: projectTypeLabels[spec.type],
+    version: spec.version,
+    description: spec.description,
+    initial: String(machine.config.initial),
+    states,
+    transitions,
+    events: Object.entries(events).map(([type, e]) => ({
+      type,
+      label: e.label,
+      roles: [...e.roles],
+      payloadSchema: z.toJSONSchema(e.payload, { io: 'input', unrepresentable: 'any' }),
+    })),
+    guards: Object.entries(rules).map(([name, rule]) => ({ name, label: rule.label })),
+  }
+}
+
+/** Event types the state accepts at all, in definition order (guards may still refuse them). */
+export function acceptedEvents(definition: ProjectMachineDefinition, stateId: string): string[] {
+  const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
+  return node ? [...node.transitions.keys()] : []
+}
+
+/** A Mermaid stateDiagram-v2: ids for structure, zh-CN labels for reading. */
+export function toMermaid(description: MachineDescription): string {
+  const lines = ['stateDiagram-v2', `  %% ${description.label} (${description.type}) v${description.version}`]
+  for (const s of description.states) lines.push(`  ${s.id}: ${s.label}（${s.phaseLabel}）`)
+  lines.push(`  [*] --> ${description.initial}`)
+  for (const t of description.transitions) {
+    if (!t.to || t.to === t.from) continue
+    const guard = t.guard ? ` [${t.guard.label}]` : ''
+    lines.push(`  ${t.from} --> ${t.to}: ${t.eventLabel}${guard}`)
+  }
+  for (const s of description.states.filter((s) => s.final)) lines.push(`  ${s.id} --> [*]`)
+  const selfLoops = description.transitions.filter((t) => !t.to || t.to === t.from)
+  for (const from of new Set(selfLoops.map((t) => t.from))) {
+    const labels = selfLoops.filter((t) => t.from === from).map((t) => t.eventLabel)
+    lines.push(`  note right of ${from}: ${labels.join('、')}`)
+  }
+  return lines.join('\n') + '\n'
+}

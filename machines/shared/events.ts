@@ -1,0 +1,166 @@
+import { z } from 'zod'
+import { isoDate, person } from './declaration.js'
+import type { Role } from './vocabulary.js'
+
+/**
+ * The events a project accepts, with their zh-CN labels, who may send them and the payload
+ * schema the engine validates before the machine sees them. The machine's event types are
+ * derived from these schemas, so there is one copy of each shape.
+ */
+
+const text = (max: number) => z.string().trim().min(1).max(max)
+
+export const indicatorNames = [
+  'targetAchievement',
+  'publicSatisfaction',
+  'comprehensiveBenefit',
+  'replicability',
+] as const
+export type IndicatorName = (typeof indicatorNames)[number]
+
+export const indicatorLabels: Record<IndicatorName, string> = {
+  targetAchievement: '目标实现率',
+  publicSatisfaction: '群众满意率',
+  comprehensiveBenefit: '综合效益度',
+  replicability: '经验可推广性',
+}
+
+export const evaluationForms = ['ledgerInspection', 'onSiteReview', 'questionnaire', 'democraticAppraisal'] as const
+export type EvaluationForm = (typeof evaluationForms)[number]
+
+export const evaluationFormLabels: Record<EvaluationForm, string> = {
+  ledgerInspection: '台账查看',
+  onSiteReview: '实地评审',
+  questionnaire: '问卷调查',
+  democraticAppraisal: '民主测评',
+}
+
+const score = z.number().min(0).max(100)
+
+export const planItem = z.object({
+  matter: text(500).describe('定事项'),
+  target: text(500).describe('定目标'),
+  owner: person.describe('定人员'),
+  responsibility: text(500).describe('定责任'),
+  dueDate: isoDate.describe('定时限'),
+})
+
+export const evidence = z.object({
+  description: text(1000),
+  url: z.url().max(2000).optional(),
+})
+
+/** Payload schemas that do not depend on the project type. */
+export const commonPayloads = {
+  SUBMIT: z.object({}),
+  WITHDRAW: z.object({ reason: text(2000) }),
+  RECORD_REVIEW: z.object({
+    reviewer: text(100).describe('评审组成员'),
+    score: score.describe('评分 0–100'),
+    opinion: text(5000).describe('评审意见'),
+  }),
+  RETURN_FOR_REVISION: z.object({ opinion: text(5000).describe('修改意见') }),
+  RESUBMIT: z.object({}),
+  APPROVE: z.object({ note: z.string().trim().max(2000).optional() }),
+  REJECT: z.object({ reason: text(5000).describe('不予立项理由') }),
+  SUBMIT_PLAN: z.object({ items: z.array(planItem).min(1).max(200) }),
+  RECORD_LEDGER_ENTRY: z.object({
+    planItemId: z.string().max(20).optional().describe('the plan item this work served, e.g. P1'),
+    date: isoDate,
+    content: text(5000),
+    evidence: z.array(evidence).max(50).default([]),
+    completesItem: z.boolean().default(false).describe('this entry finishes its plan item'),
+  }).refine((e) => !e.completesItem || e.planItemId !== undefined, {
+    message: 'an entry that completes a plan item names it (planItemId)',
+    path: ['planItemId'],
+  }),
+  SUBMIT_PROGRESS_REPORT: z.object({
+    period: z
+      .string()
+      .regex(/^\d{4}-H[12]$/, 'period is YYYY-H1 or YYYY-H2')
+      .describe('半年度，如 2026-H1'),
+    results: text(5000).describe('取得成效'),
+    problems: z.string().trim().max(5000).default('').describe('存在问题'),
+  }),
+  REQUEST_ACCEPTANCE: z.object({
+    summaryReport: text(20000).describe('总结报告'),
+    explanations: z
+      .array(z.object({ planItemId: z.string().max(20), reason: text(2000) }))
+      .max(200)
+      .default([])
+      .describe('plan items not done, each with its reason'),
+  }),
+  EVALUATE: z.object({
+    forms: z
+      .object(Object.fromEntries(evaluationForms.map((f) => [f, text(5000)])) as Record<EvaluationForm, ReturnType<typeof text>>)
+      .describe('findings of each of the four forms (R14)'),
+    indicators: z
+      .object(Object.fromEntries(indicatorNames.map((i) => [i, score])) as Record<IndicatorName, typeof score>)
+      .describe('the four indicators, 0–100 each'),
+    comment: z.string().trim().max(5000).default(''),
+  }),
+  PROPOSE_PROMOTION: z.object({ rationale: text(5000).describe('推广价值') }),
+  SOLIDIFY: z.object({
+    systemTitle: text(200).describe('制度名称'),
+    systemContent: text(50000).describe('制度内容'),
+    feasibility: text(5000).describe('可行性论证结论'),
+    operability: text(5000).describe('可操作性论证结论'),
+  }),
+  DECLINE_PROMOTION: z.object({ reason: text(5000) }),
+  CLOSE: z.object({ note: z.string().trim().max(5000).default('') }),
+} as const
+
+export interface EventSpec {
+  label: string
+  roles: readonly Role[]
+  payload: z.ZodObject
+}
+
+const org: Role[] = ['organization', 'admin']
+const admin: Role[] = ['admin']
+
+/** Labels and senders of every event; the machine file decides where each is accepted. */
+export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
+  return {
+    UPDATE_DECLARATION: {
+      label: '修改申报表',
+      roles: org,
+      payload: z.object({ declaration: draftDeclaration }),
+    },
+    SUBMIT: { label: '提交申报', roles: org, payload: commonPayloads.SUBMIT },
+    WITHDRAW: { label: '撤回申报', roles: org, payload: commonPayloads.WITHDRAW },
+    RECORD_REVIEW: { label: '评审打分', roles: ['reviewer'], payload: commonPayloads.RECORD_REVIEW },
+    RETURN_FOR_REVISION: { label: '退回修改', roles: admin, payload: commonPayloads.RETURN_FOR_REVISION },
+    RESUBMIT: { label: '修改后重新提交', roles: org, payload: commonPayloads.RESUBMIT },
+    APPROVE: { label: '批准立项', roles: admin, payload: commonPayloads.APPROVE },
+    REJECT: { label: '不予立项', roles: admin, payload: commonPayloads.REJECT },
+    SUBMIT_PLAN: { label: '提交实施方案', roles: org, payload: commonPayloads.SUBMIT_PLAN },
+    RECORD_LEDGER_ENTRY: { label: '记录台账', roles: org, payload: commonPayloads.RECORD_LEDGER_ENTRY },
+    SUBMIT_PROGRESS_REPORT: { label: '报送半年进展', roles: org, payload: commonPayloads.SUBMIT_PROGRESS_REPORT },
+    REQUEST_ACCEPTANCE: { label: '申请验收', roles: org, payload: commonPayloads.REQUEST_ACCEPTANCE },
+    EVALUATE: { label: '验收评定', roles: ['assessor'], payload: commonPayloads.EVALUATE },
+    PROPOSE_PROMOTION: { label: '提请推广论证', roles: org, payload: commonPayloads.PROPOSE_PROMOTION },
+    SOLIDIFY: { label: '固化为制度', roles: admin, payload: commonPayloads.SOLIDIFY },
+    DECLINE_PROMOTION: { label: '论证不予推广', roles: admin, payload: commonPayloads.DECLINE_PROMOTION },
+    CLOSE: { label: '结项', roles: admin, payload: commonPayloads.CLOSE },
+  } satisfies Record<string, EventSpec>
+}
+
+export type EventCatalog = ReturnType<typeof eventCatalog>
+export type EventType = keyof EventCatalog
+
+/** Added by the engine to every event: who sent it and when (from the injected clock). */
+export interface Envelope {
+  actor: string
+  at: string
+}
+
+type PayloadOf<K extends EventType> = K extends 'UPDATE_DECLARATION'
+  ? { declaration: Record<string, unknown> }
+  : z.output<(typeof commonPayloads)[Exclude<K, 'UPDATE_DECLARATION'>]>
+
+export type ProjectEvent = {
+  [K in EventType]: { type: K } & PayloadOf<K> & Envelope
+}[EventType]
+
+export type EventOf<K extends EventType> = Extract<ProjectEvent, { type: K }>

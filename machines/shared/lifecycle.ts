@@ -1,0 +1,279 @@
+import { assign, assertEvent, setup } from 'xstate'
+import type { z } from 'zod'
+import type { ProjectContext, ProjectInput } from './context.js'
+import { initialContext } from './context.js'
+import { draftOf } from './declaration.js'
+import { eventCatalog, type ProjectEvent } from './events.js'
+import { gradeIndicators } from './grading.js'
+import { projectRules } from './rules.js'
+import type { ProjectType, StateMeta } from './vocabulary.js'
+
+/**
+ * The life of a project (R4): 申报 → 立项 → 实施 → 验收 → 推广. The three project types share
+ * this shape; each type's machine file supplies its declaration form, its name and what
+ * "promotion" means for it.
+ */
+export interface ProjectMachineSpec {
+  type: ProjectType
+  version: number
+  declaration: z.ZodObject
+  /** zh-CN labels of the promotion-phase states, which differ in meaning per type. */
+  promotionLabels: { feasibilityReview: string; institutionalized: string }
+  description: string
+}
+
+const mergeDeclaration = (current: Record<string, unknown>, update: Record<string, unknown>) => ({
+  ...current,
+  ...update,
+})
+
+export function createProjectMachine(spec: ProjectMachineSpec) {
+  const rules = projectRules(spec.declaration)
+  const guards = Object.fromEntries(Object.entries(rules).map(([name, rule]) => [name, rule.check])) as {
+    [K in keyof typeof rules]: (typeof rules)[K]['check']
+  }
+  const events = eventCatalog(draftOf(spec.declaration))
+
+  const machine = setup({
+    types: {} as {
+      context: ProjectContext
+      events: ProjectEvent
+      input: ProjectInput
+      meta: StateMeta
+    },
+    guards,
+    actions: {
+      recordDeclarationUpdate: assign(({ context, event }) => {
+        assertEvent(event, 'UPDATE_DECLARATION')
+        return { declaration: mergeDeclaration(context.declaration, event.declaration) }
+      }),
+      recordSubmission: assign(({ context, event }) => {
+        assertEvent(event, ['SUBMIT', 'RESUBMIT'])
+        const round = context.round + 1
+        return { round, submissions: [...context.submissions, { round, by: event.actor, at: event.at }] }
+      }),
+      recordWithdrawal: assign(({ event }) => {
+        assertEvent(event, 'WITHDRAW')
+        return { withdrawal: { reason: event.reason, by: event.actor, at: event.at } }
+      }),
+      recordReview: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_REVIEW')
+        const review = {
+          round: context.round,
+          reviewer: event.reviewer,
+          score: event.score,
+          opinion: event.opinion,
+          by: event.actor,
+          at: event.at,
+        }
+        return { reviews: [...context.reviews, review] }
+      }),
+      recordRevisionRequest: assign(({ context, event }) => {
+        assertEvent(event, 'RETURN_FOR_REVISION')
+        const request = { round: context.round, opinion: event.opinion, by: event.actor, at: event.at }
+        return { revisionRequests: [...context.revisionRequests, request] }
+      }),
+      recordApproval: assign(({ context, event }) => {
+        assertEvent(event, 'APPROVE')
+        const scores = context.reviews.filter((r) => r.round === context.round).map((r) => r.score)
+        const averageScore = scores.length
+          ? Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100
+          : null
+        return {
+          decision: { outcome: 'approved' as const, averageScore, note: event.note ?? '', by: event.actor, at: event.at },
+        }
+      }),
+      recordRejection: assign(({ event }) => {
+        assertEvent(event, 'REJECT')
+        return {
+          decision: { outcome: 'rejected' as const, averageScore: null, note: event.reason, by: event.actor, at: event.at },
+        }
+      }),
+      recordPlan: assign(({ event }) => {
+        assertEvent(event, 'SUBMIT_PLAN')
+        const items = event.items.map((item, i) => ({ id: `P${i + 1}`, ...item }))
+        return { plan: { items, by: event.actor, at: event.at } }
+      }),
+      recordLedgerEntry: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_LEDGER_ENTRY')
+        const entry = {
+          id: `L${context.ledger.length + 1}`,
+          planItemId: event.planItemId ?? null,
+          date: event.date,
+          content: event.content,
+          evidence: event.evidence,
+          completesItem: event.completesItem,
+          by: event.actor,
+          at: event.at,
+        }
+        return { ledger: [...context.ledger, entry] }
+      }),
+      recordProgressReport: assign(({ context, event }) => {
+        assertEvent(event, 'SUBMIT_PROGRESS_REPORT')
+        const report = { period: event.period, results: event.results, problems: event.problems, by: event.actor, at: event.at }
+        return { progressReports: [...context.progressReports, report] }
+      }),
+      recordAcceptanceRequest: assign(({ context, event }) => {
+        assertEvent(event, 'REQUEST_ACCEPTANCE')
+        const request = {
+          summaryReport: event.summaryReport,
+          explanations: event.explanations,
+          by: event.actor,
+          at: event.at,
+        }
+        return { acceptanceRequests: [...context.acceptanceRequests, request] }
+      }),
+      recordEvaluation: assign(({ context, event }) => {
+        assertEvent(event, 'EVALUATE')
+        const { score, grade } = gradeIndicators(context.policy.grading, event.indicators)
+        const evaluation = {
+          forms: event.forms,
+          indicators: event.indicators,
+          comment: event.comment,
+          score,
+          grade,
+          by: event.actor,
+          at: event.at,
+        }
+        return { evaluations: [...context.evaluations, evaluation] }
+      }),
+      recordPromotionProposal: assign(({ event }) => {
+        assertEvent(event, 'PROPOSE_PROMOTION')
+        return {
+          promotion: { rationale: event.rationale, proposedBy: event.actor, proposedAt: event.at, system: null, declined: null },
+        }
+      }),
+      recordSystem: assign(({ context, event }) => {
+        assertEvent(event, 'SOLIDIFY')
+        const system = {
+          title: event.systemTitle,
+          content: event.systemContent,
+          feasibility: event.feasibility,
+          operability: event.operability,
+          by: event.actor,
+          at: event.at,
+        }
+        return { promotion: context.promotion && { ...context.promotion, system } }
+      }),
+      recordPromotionDeclined: assign(({ context, event }) => {
+        assertEvent(event, 'DECLINE_PROMOTION')
+        const declined = { reason: event.reason, by: event.actor, at: event.at }
+        return { promotion: context.promotion && { ...context.promotion, declined } }
+      }),
+      recordClosure: assign(({ context, event }) => {
+        assertEvent(event, ['CLOSE', 'DECLINE_PROMOTION'])
+        const note = event.type === 'CLOSE' ? event.note : event.reason
+        return { closure: { note, promoted: context.promotion?.system != null, by: event.actor, at: event.at } }
+      }),
+      // Carried out by the engine as an outbox row: the town hears of a new system (R15 publicity).
+      announceSystem: (_, _params: { projectType: ProjectType; systemTitle: string }) => {},
+    },
+  }).createMachine({
+    id: spec.type,
+    description: spec.description,
+    initial: 'draft',
+    context: ({ input }) => initialContext(input),
+    states: {
+      draft: {
+        meta: { label: '草稿', phase: 'declaration', deadlines: ['declarationDeadline'] },
+        on: {
+          UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
+          SUBMIT: { target: 'underReview', guard: 'declarationComplete', actions: 'recordSubmission' },
+          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+        },
+      },
+      underReview: {
+        meta: { label: '评审中', phase: 'approval' },
+        on: {
+          RECORD_REVIEW: { guard: 'reviewerHasNotReviewed', actions: 'recordReview' },
+          RETURN_FOR_REVISION: { target: 'returned', actions: 'recordRevisionRequest' },
+          APPROVE: { target: 'planning', guard: 'enoughReviews', actions: 'recordApproval' },
+          REJECT: { target: 'rejected', actions: 'recordRejection' },
+          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+        },
+      },
+      returned: {
+        meta: { label: '退回修改', phase: 'approval', deadlines: ['declarationDeadline'] },
+        on: {
+          UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
+          RESUBMIT: { target: 'underReview', guard: 'declarationComplete', actions: 'recordSubmission' },
+          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+        },
+      },
+      withdrawn: { type: 'final', meta: { label: '已撤回', phase: 'declaration' } },
+      rejected: { type: 'final', meta: { label: '不予立项', phase: 'approval' } },
+      planning: {
+        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
+        on: {
+          SUBMIT_PLAN: { target: 'implementing', actions: 'recordPlan' },
+        },
+      },
+      implementing: {
+        meta: { label: '实施中', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
+        on: {
+          RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
+          SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
+          REQUEST_ACCEPTANCE: {
+            target: 'acceptanceRequested',
+            guard: 'planItemsSettled',
+            actions: 'recordAcceptanceRequest',
+          },
+        },
+      },
+      acceptanceRequested: {
+        meta: { label: '待验收评定', phase: 'acceptance' },
+        on: {
+          EVALUATE: [
+            { target: 'accepted', guard: 'evaluationPasses', actions: 'recordEvaluation' },
+            { target: 'rectifying', actions: 'recordEvaluation' },
+          ],
+        },
+      },
+      rectifying: {
+        meta: { label: '整改中', phase: 'acceptance', deadlines: ['acceptanceDeadline'] },
+        on: {
+          RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
+          REQUEST_ACCEPTANCE: {
+            target: 'acceptanceRequested',
+            guard: 'planItemsSettled',
+            actions: 'recordAcceptanceRequest',
+          },
+        },
+      },
+      accepted: {
+        meta: { label: '已验收', phase: 'acceptance' },
+        on: {
+          PROPOSE_PROMOTION: {
+            target: 'feasibilityReview',
+            guard: 'gradeAllowsPromotion',
+            actions: 'recordPromotionProposal',
+          },
+          CLOSE: { target: 'closed', actions: 'recordClosure' },
+        },
+      },
+      feasibilityReview: {
+        meta: { label: spec.promotionLabels.feasibilityReview, phase: 'promotion' },
+        on: {
+          SOLIDIFY: { target: 'institutionalized', actions: 'recordSystem' },
+          DECLINE_PROMOTION: { target: 'closed', actions: ['recordPromotionDeclined', 'recordClosure'] },
+        },
+      },
+      institutionalized: {
+        meta: { label: spec.promotionLabels.institutionalized, phase: 'promotion' },
+        entry: {
+          type: 'announceSystem',
+          params: ({ context }) => ({ projectType: context.type, systemTitle: context.promotion?.system?.title ?? '' }),
+        },
+        on: {
+          CLOSE: { target: 'closed', actions: 'recordClosure' },
+        },
+      },
+      closed: { type: 'final', meta: { label: '已结项', phase: 'promotion' } },
+    },
+  })
+
+  return { machine, rules, events, spec }
+}
+
+export type ProjectMachineDefinition = ReturnType<typeof createProjectMachine>
+export type ProjectMachine = ProjectMachineDefinition['machine']

@@ -1,0 +1,71 @@
+/**
+ * The words every project machine shares: project types, phases, roles and grades,
+ * each with the zh-CN label people see. Identifiers stay English; labels are data.
+ */
+
+export const projectTypes = ['foundation', 'innovation', 'promotion'] as const
+export type ProjectType = (typeof projectTypes)[number]
+
+export const projectTypeLabels: Record<ProjectType, string> = {
+  foundation: '基础强化型',
+  innovation: '创新探索型',
+  promotion: '制度推广型',
+}
+
+/** R4: every project moves through these five phases, in this order. */
+export const phases = ['declaration', 'approval', 'implementation', 'acceptance', 'promotion'] as const
+export type Phase = (typeof phases)[number]
+
+export const phaseLabels: Record<Phase, string> = {
+  declaration: '申报',
+  approval: '立项',
+  implementation: '实施',
+  acceptance: '验收',
+  promotion: '推广',
+}
+
+/**
+ * Who may send an event. Declared beside each event so the API can list it;
+ * `organization` means the project's own grassroots organization.
+ */
+export const roles = ['admin', 'reviewer', 'assessor', 'organization', 'system'] as const
+export type Role = (typeof roles)[number]
+
+/** The calendar deadlines a state is subject to (R7, R11, R13); the scheduler attaches timers to them. */
+export const deadlineKinds = ['declarationDeadline', 'progressReportDue', 'acceptanceDeadline'] as const
+export type DeadlineKind = (typeof deadlineKinds)[number]
+
+export const deadlineLabels: Record<DeadlineKind, string> = {
+  declarationDeadline: '申报截止（3月底）',
+  progressReportDue: '半年进展汇报',
+  acceptanceDeadline: '验收截止（12月底）',
+}
+
+export const grades = ['excellent', 'good', 'pass', 'fail'] as const
+export type Grade = (typeof grades)[number]
+
+export const gradeLabels: Record<Grade, string> = {
+  excellent: '优秀',
+  good: '良好',
+  pass: '合格',
+  fail: '不合格',
+}
+
+/** Metadata every state node carries (I5). */
+export interface StateMeta {
+  label: string
+  phase: Phase
+  deadlines?: readonly DeadlineKind[]
+}
+
+/** Categories of grassroots Party organization (三(二)); enterprise is common elsewhere and allowed. */
+export const organizationCategories = ['village', 'organ', 'school', 'social', 'enterprise'] as const
+export type OrganizationCategory = (typeof organizationCategories)[number]
+
+export const organizationCategoryLabels: Record<OrganizationCategory, string> = {
+  village: '农村',
+  organ: '机关',
+  school: '学校',
+  social: '社会组织',
+  enterprise: '企业',
+}

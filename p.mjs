@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite'
+let t=Date.now()
+const pg = await PGlite.create()
+console.log('create', Date.now()-t, process.memoryUsage().rss/1e6|0)
+t=Date.now()
+const dump = await pg.dumpDataDir('none')
+console.log('dump', Date.now()-t, dump.size)
+t=Date.now()
+const pg2 = await PGlite.create({loadDataDir: dump})
+console.log('load', Date.now()-t, process.memoryUsage().rss/1e6|0)
+console.log((await pg2.query('select gen_random_uuid() u, 1::bigint b')).rows)

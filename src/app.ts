@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { DatabaseKind } from './db/connect.js'
+import type { DB } from './db/database.js'
+import type { Clock } from './engine/clock.js'
+import type { Engine } from './engine/engine.js'
+import { errorHandler } from './http/error-handler.js'
+import { openapi } from './http/openapi.js'
+import { healthRoutes } from './http/routes/health.js'
+import { machineRoutes } from './http/routes/machines.js'
+import { organizationRoutes } from './http/routes/organizations.js'
+import { projectRoutes } from './http/routes/projects.js'
+
+export interface AppDeps {
+  db: DB
+  databaseKind: DatabaseKind
+  clock: Clock
+  engine: Engine
+}
+
+export interface AppOptions {
+  bodyLimit: number
+  logger: FastifyServerOptions['loggerInstance'] | false
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/
+
+/** Builds the whole service as a Fastify instance; it never listens, so tests inject into it. */
+export async function buildApp(deps: AppDeps, options: AppOptions) {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit,
+    // Integrators may send their own request id so one id follows a call across systems.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID()
+    },
+    // One line per request, written when it completes (below), instead of Fastify's two.
+    disableRequestLogging: true,
+    ajv: { customOptions: { coerceTypes: false } },
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    )
+  })
+
+  await app.register(errorHandler)
+  await app.register(openapi)
+  await app.register(healthRoutes, { deps })
+  await app.register(
+    async (api) => {
+      await api.register(machineRoutes)
+      await api.register(organizationRoutes, { deps })
+      await api.register(projectRoutes, { deps })
+    },
+    { prefix: '/api/v1' },
+  )
+  return app
+}

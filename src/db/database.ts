@@ -1,0 +1,18 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { ProjectHistoryTable } from './tables/history.js'
+import type { OrganizationTable } from './tables/organization.js'
+import type { OutboxTable } from './tables/outbox.js'
+import type { ProjectTable } from './tables/project.js'
+import type { TimerTable } from './tables/timer.js'
+
+export interface Database {
+  organization: OrganizationTable
+  project: ProjectTable
+  project_history: ProjectHistoryTable
+  timer: TimerTable
+  outbox: OutboxTable
+}
+
+/** What repository functions take first: the database or a transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>
+export type DB = Kysely<Database>

@@ -1,0 +1,13 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+/** What the outside world must hear, written with the change that caused it. */
+export interface OutboxTable {
+  id: Generated<string>
+  project_id: string | null
+  topic: string
+  payload: unknown
+  created_at: Date
+}
+
+export type OutboxRow = Selectable<OutboxTable>
+export type NewOutboxRow = Insertable<OutboxTable>

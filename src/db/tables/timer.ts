@@ -1,0 +1,15 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+/** A durable scheduled transition (I4): the event to send to a project at due_at. */
+export interface TimerTable {
+  id: Generated<string>
+  project_id: string
+  /** XState's delayed-event id; unique per project so re-entering a state replaces its timer. */
+  key: string
+  event: unknown
+  due_at: Date
+  created_at: Date
+}
+
+export type TimerRow = Selectable<TimerTable>
+export type NewTimerRow = Insertable<TimerTable>

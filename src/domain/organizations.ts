@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto'
+import type { OrganizationCategory } from '../../machines/index.js'
+import type { Executor } from '../db/database.js'
+import type { OrganizationRow } from '../db/tables/organization.js'
+import { notFound, Refusal } from '../errors.js'
+import { pageQuery, type Page } from './pagination.js'
+
+export interface NewOrganization {
+  name: string
+  category: OrganizationCategory
+  secretary: string
+  leaderInCharge: string
+  parentId?: string | undefined
+}
+
+export async function createOrganization(db: Executor, input: NewOrganization, now: Date): Promise<OrganizationRow> {
+  if (input.parentId) await getOrganization(db, input.parentId)
+  const existing = await db.selectFrom('organization').select('id').where('name', '=', input.name).executeTakeFirst()
+  if (existing) {
+    throw new Refusal(409, 'ORGANIZATION_EXISTS', `an organization named ${input.name} already exists`, {
+      id: existing.id,
+    })
+  }
+  return db
+    .insertInto('organization')
+    .values({
+      id: randomUUID(),
+      name: input.name,
+      category: input.category,
+      secretary: input.secretary,
+      leader_in_charge: input.leaderInCharge,
+      parent_id: input.parentId ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export async function findOrganization(db: Executor, id: string): Promise<OrganizationRow | undefined> {
+  return db.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function getOrganization(db: Executor, id: string): Promise<OrganizationRow> {
+  const row = await findOrganization(db, id)
+  if (!row) throw notFound('organization', id, 'ORGANIZATION_NOT_FOUND')
+  return row
+}
+
+export async function listOrganizations(
+  db: Executor,
+  filter: { category?: OrganizationCategory | undefined; cursor?: string | undefined; limit: number },
+): Promise<Page<OrganizationRow>> {
+  let query = db.selectFrom('organization').selectAll()
+  if (filter.category) query = query.where('category', '=', filter.category)
+  return pageQuery(query, filter)
+}

@@ -1,0 +1,85 @@
+import type { Phase, ProjectType } from '../../machines/index.js'
+import type { Executor } from '../db/database.js'
+import type { NewProjectHistoryRow, ProjectHistoryRow } from '../db/tables/history.js'
+import type { NewProjectRow, ProjectRow } from '../db/tables/project.js'
+import { notFound } from '../errors.js'
+import { pageQuery, type Page } from './pagination.js'
+
+export async function insertProject(db: Executor, row: NewProjectRow): Promise<ProjectRow> {
+  return db
+    .insertInto('project')
+    .values({ ...row, snapshot: JSON.stringify(row.snapshot) })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** `forUpdate` takes the row lock that serializes events on one project (I2). */
+export async function getProject(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<ProjectRow> {
+  let query = db.selectFrom('project').selectAll().where('id', '=', id)
+  if (options.forUpdate) query = query.forUpdate()
+  const row = await query.executeTakeFirst()
+  if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
+  return row
+}
+
+export interface ProjectChange {
+  state: string
+  phase: Phase
+  status: string
+  title: string
+  snapshot: unknown
+  updatedAt: Date
+}
+
+/** Moves the project to its next version; the version check makes a stale writer update nothing. */
+export async function updateProject(db: Executor, id: string, fromVersion: number, change: ProjectChange) {
+  const result = await db
+    .updateTable('project')
+    .set({
+      state: change.state,
+      phase: change.phase,
+      status: change.status,
+      title: change.title,
+      snapshot: JSON.stringify(change.snapshot),
+      version: fromVersion + 1,
+      updated_at: change.updatedAt,
+    })
+    .where('id', '=', id)
+    .where('version', '=', fromVersion)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+export interface ProjectFilter {
+  type?: ProjectType | undefined
+  state?: string | undefined
+  year?: number | undefined
+  organizationId?: string | undefined
+  cursor?: string | undefined
+  limit: number
+}
+
+export async function listProjects(db: Executor, filter: ProjectFilter): Promise<Page<ProjectRow>> {
+  let query = db.selectFrom('project').selectAll()
+  if (filter.type) query = query.where('type', '=', filter.type)
+  if (filter.state) query = query.where('state', '=', filter.state)
+  if (filter.year !== undefined) query = query.where('year', '=', filter.year)
+  if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId)
+  return pageQuery(query, filter)
+}
+
+export async function insertHistory(db: Executor, row: NewProjectHistoryRow): Promise<void> {
+  await db
+    .insertInto('project_history')
+    .values({ ...row, event: JSON.stringify(row.event) })
+    .execute()
+}
+
+export async function listHistory(db: Executor, projectId: string): Promise<ProjectHistoryRow[]> {
+  return db
+    .selectFrom('project_history')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('version')
+    .execute()
+}

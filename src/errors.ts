@@ -1,0 +1,27 @@
+/**
+ * Refusals (I7): every one has an HTTP status, a stable machine-readable code and a
+ * human message; the central error handler adds the request id.
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message)
+    this.name = 'Refusal'
+  }
+}
+
+export const notFound = (what: string, id: string, code = 'NOT_FOUND') =>
+  new Refusal(404, code, `${what} ${id} does not exist`, { id })
+
+export const validationFailed = (message: string, fields: Array<{ path: string; message: string }>) =>
+  new Refusal(400, 'VALIDATION_FAILED', message, { fields })
+
+export const versionConflict = (expected: number, actual: number) =>
+  new Refusal(409, 'VERSION_CONFLICT', `the project is at version ${actual}, not ${expected} (If-Match)`, {
+    expectedVersion: expected,
+    currentVersion: actual,
+  })

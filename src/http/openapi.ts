@@ -1,0 +1,31 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+
+/** The OpenAPI document is generated from the same zod schemas that validate requests. */
+export const openapi = fp(async (app: FastifyInstance) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'dangjian-flow',
+        version: '1',
+        description:
+          '基层党建项目化管理 — project-based management of grassroots Party-building work. ' +
+          'Each project type is an explicit state machine (GET /api/v1/machines); send events to move a project.',
+      },
+      tags: [
+        { name: 'machines', description: 'machine definitions (I5)' },
+        { name: 'organizations', description: '基层党组织' },
+        { name: 'projects', description: '项目：申报 → 立项 → 实施 → 验收 → 推广' },
+        { name: 'health', description: 'liveness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+})

@@ -1,0 +1,234 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import {
+  acceptedEvents,
+  phaseLabels,
+  projectTypeLabels,
+  projectTypes,
+  type StateMeta,
+} from '../../../machines/index.js'
+import type { ProjectRow } from '../../db/tables/project.js'
+import { getProject, listHistory, listProjects } from '../../domain/projects.js'
+import { definitionOf } from '../../engine/engine.js'
+import { Refusal } from '../../errors.js'
+import type { AppDeps } from '../../app.js'
+import { actorHeaders, actorOf, errorResponses, idParams, page, pageQuery } from '../schemas.js'
+
+const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
+
+const project = z
+  .object({
+    id: z.uuid(),
+    type: z.enum(projectTypes),
+    typeLabel: z.string(),
+    machineVersion: z.number().int(),
+    organizationId: z.uuid(),
+    year: z.number().int(),
+    title: z.string(),
+    state: z.string(),
+    stateLabel: z.string(),
+    phase: z.string(),
+    phaseLabel: z.string(),
+    final: z.boolean(),
+    version: z.number().int().describe('also sent as the ETag; send it back in If-Match'),
+    nextEvents: z.array(nextEvent).describe('events the current state accepts (guards may still refuse)'),
+    context: z.record(z.string(), z.unknown()).describe('everything recorded: declaration, reviews, plan, ledger…'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Project' })
+
+const projectSummary = project.omit({ context: true, nextEvents: true }).meta({ id: 'ProjectSummary' })
+
+const historyEntry = z
+  .object({
+    version: z.number().int(),
+    from: z.string().nullable(),
+    event: z.string(),
+    payload: z.unknown(),
+    to: z.string(),
+    actor: z.string(),
+    at: z.string(),
+  })
+  .meta({ id: 'HistoryEntry' })
+
+const newProject = z.object({
+  type: z.enum(projectTypes).describe('foundation 基础强化型, innovation 创新探索型, promotion 制度推广型'),
+  organizationId: z.uuid(),
+  year: z.number().int().min(2000).max(2100),
+  declaration: z
+    .record(z.string(), z.unknown())
+    .describe('the declaration form (R6); a draft may be incomplete but needs a title — see GET /api/v1/machines/{type}'),
+})
+
+const eventBody = z
+  .object({ type: z.string().min(1).max(64).describe('an event of the project’s machine, e.g. SUBMIT') })
+  .loose()
+  .describe('{ type, ...payload }; each event’s payload schema is in GET /api/v1/machines/{type}')
+
+const ifMatchHeaders = actorHeaders.extend({
+  'if-match': z.string().max(100).optional().describe('the version (ETag) the change is based on'),
+})
+
+function stateMeta(row: ProjectRow): StateMeta & { final: boolean } {
+  const definition = definitionOf(row)
+  const node = (definition.machine.root.states as Record<string, { meta?: StateMeta; type: string }>)[row.state]
+  if (!node?.meta) throw new Error(`project ${row.id} is in unknown state ${row.state}`)
+  return { ...node.meta, final: node.type === 'final' }
+}
+
+function summaryView(row: ProjectRow) {
+  const meta = stateMeta(row)
+  return {
+    id: row.id,
+    type: row.type,
+    typeLabel: projectTypeLabels[row.type],
+    machineVersion: row.machine_version,
+    organizationId: row.organization_id,
+    year: row.year,
+    title: row.title,
+    state: row.state,
+    stateLabel: meta.label,
+    phase: meta.phase,
+    phaseLabel: phaseLabels[meta.phase],
+    final: meta.final,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  }
+}
+
+function projectView(row: ProjectRow) {
+  const definition = definitionOf(row)
+  const events = definition.events as Record<string, { label: string; roles: readonly string[] }>
+  return {
+    ...summaryView(row),
+    nextEvents: acceptedEvents(definition, row.state).map((type) => ({
+      type,
+      label: events[type]!.label,
+      roles: [...events[type]!.roles],
+    })),
+    context: (row.snapshot as { context: Record<string, unknown> }).context,
+  }
+}
+
+const etag = (version: number) => `"${version}"`
+
+/** If-Match carries the version, bare or as the quoted ETag this API sends. */
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header)
+  if (!match) {
+    throw new Refusal(400, 'INVALID_IF_MATCH', 'If-Match must be a project version, as sent in the ETag header')
+  }
+  return Number(match[1])
+}
+
+export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.post(
+    '/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Declare a project (申报): creates it in draft',
+        headers: actorHeaders,
+        body: newProject,
+        response: { 201: project, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await deps.engine.start(request.body, actorOf(request.headers))
+      return reply
+        .code(201)
+        .header('location', `/api/v1/projects/${row.id}`)
+        .header('etag', etag(row.version))
+        .send(projectView(row))
+    },
+  )
+
+  app.get(
+    '/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'List projects, oldest first, by cursor',
+        querystring: z.object({
+          type: z.enum(projectTypes).optional(),
+          state: z.string().max(64).optional(),
+          year: z.coerce.number().int().min(2000).max(2100).optional(),
+          organizationId: z.uuid().optional(),
+          ...pageQuery,
+        }),
+        response: { 200: page(projectSummary), 400: errorResponses[400] },
+      },
+    },
+    async (request) => {
+      const result = await listProjects(deps.db, request.query)
+      return { items: result.items.map(summaryView), nextCursor: result.nextCursor }
+    },
+  )
+
+  app.get(
+    '/projects/:id',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'A project: where it stands, what it may do next, everything recorded',
+        params: idParams,
+        response: { 200: project, 400: errorResponses[400], 404: errorResponses[404] },
+      },
+    },
+    async (request, reply) => {
+      const row = await getProject(deps.db, request.params.id)
+      return reply.header('etag', etag(row.version)).send(projectView(row))
+    },
+  )
+
+  app.post(
+    '/projects/:id/events',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Send an event to a project; the machine decides',
+        params: idParams,
+        headers: ifMatchHeaders,
+        body: eventBody,
+        response: { 200: project, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await deps.engine.send(request.params.id, request.body, {
+        actor: actorOf(request.headers),
+        expectedVersion: parseIfMatch(request.headers['if-match']),
+      })
+      return reply.header('etag', etag(result.project.version)).send(projectView(result.project))
+    },
+  )
+
+  app.get(
+    '/projects/:id/history',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Every transition of a project, oldest first',
+        params: idParams,
+        response: { 200: z.object({ items: z.array(historyEntry) }), 400: errorResponses[400], 404: errorResponses[404] },
+      },
+    },
+    async (request) => {
+      await getProject(deps.db, request.params.id)
+      const rows = await listHistory(deps.db, request.params.id)
+      return {
+        items: rows.map((h) => ({
+          version: h.version,
+          from: h.from_state,
+          event: h.event_type,
+          payload: h.event,
+          to: h.to_state,
+          actor: h.actor,
+          at: h.at.toISOString(),
+        })),
+      }
+    },
+  )
+}
