@@ -26,13 +26,20 @@ export function connectPostgres(connectionString: string, options: { searchPath?
   return { db, kind: 'postgres', close: () => db.destroy() }
 }
 
-/** Embedded PostgreSQL in a folder; `loadDataDir` starts from a dump instead of running initdb. */
-export async function connectPglite(options: { dataDir?: string; loadDataDir?: Blob | File } = {}): Promise<DatabaseHandle> {
+/**
+ * Embedded PostgreSQL in a folder (or in memory); `loadDataDir` starts from a dump instead of
+ * running initdb, and `existing` wraps an instance the caller made.
+ */
+export async function connectPglite(
+  options: { dataDir?: string; loadDataDir?: Blob | File; existing?: PGlite } = {},
+): Promise<DatabaseHandle> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
-  const pglite = await PGlite.create({
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-  })
+  const pglite =
+    options.existing ??
+    (await PGlite.create({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    }))
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   return { db, kind: 'pglite', close: () => db.destroy() }
 }

@@ -1,0 +1,191 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/engine/clock.js'
+import { createEngine, type Engine } from '../../src/engine/engine.js'
+import { createOrganization } from '../../src/domain/organizations.js'
+import { Refusal } from '../../src/errors.js'
+import { silentLogger } from '../support/app.js'
+import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
+import { declarations, pathTo, payloads } from '../support/fixtures.js'
+
+describe.each(databaseKinds)('engine on %s', (kind) => {
+  let database: TestDatabase
+  let engine: Engine
+  let organizationId: string
+  const clock = new ManualClock('2026-03-10T00:00:00.000Z')
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind)
+    engine = createEngine({ db: database.db, clock, logger: silentLogger, minReviews: 3 })
+    const org = await createOrganization(
+      database.db,
+      { name: `机关第一党支部-${kind}`, category: 'organ', secretary: '陈书记', leaderInCharge: '周委员' },
+      clock.now(),
+    )
+    organizationId = org.id
+  })
+  afterAll(async () => database?.drop())
+
+  const count = async (table: 'project_history' | 'outbox' | 'timer', projectId: string) =>
+    Number(
+      (
+        await database.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('project_id', '=', projectId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
+
+  const newProject = async (steps = pathTo.draft!) => {
+    const project = await engine.start(
+      { type: 'innovation', organizationId, year: 2026, declaration: declarations.innovation },
+      'org-user',
+    )
+    for (const step of steps) await engine.send(project.id, step, { actor: 'tester' })
+    return project.id
+  }
+
+  it('writes the snapshot, one history row per transition and an outbox row, in step', async () => {
+    const id = await newProject(pathTo.planning)
+    const project = await database.db.selectFrom('project').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(project).toMatchObject({ state: 'planning', phase: 'implementation', version: 6, status: 'active' })
+    const history = await database.db
+      .selectFrom('project_history')
+      .selectAll()
+      .where('project_id', '=', id)
+      .orderBy('version')
+      .execute()
+    expect(history.map((h) => [h.version, h.from_state, h.event_type, h.to_state])).toEqual([
+      [1, null, 'CREATE', 'draft'],
+      [2, 'draft', 'SUBMIT', 'underReview'],
+      [3, 'underReview', 'RECORD_REVIEW', 'underReview'],
+      [4, 'underReview', 'RECORD_REVIEW', 'underReview'],
+      [5, 'underReview', 'RECORD_REVIEW', 'underReview'],
+      [6, 'underReview', 'APPROVE', 'planning'],
+    ])
+    expect(history.every((h) => h.at.toISOString() === clock.now().toISOString())).toBe(true)
+    expect(await count('outbox', id)).toBe(6)
+    // The responsible persons the declaration named win over the organization's defaults (R16).
+    expect((project.snapshot as any).context.declaration.firstResponsible.name).toBe('张书记')
+  })
+
+  it('defaults the responsible persons from the organization (R16)', async () => {
+    const project = await engine.start(
+      { type: 'foundation', organizationId, year: 2026, declaration: { title: '支部标准化建设' } },
+      'org-user',
+    )
+    expect((project.snapshot as any).context.declaration).toMatchObject({
+      firstResponsible: { name: '陈书记' },
+      directlyResponsible: { name: '周委员' },
+    })
+  })
+
+  it('serializes 50 concurrent events on one project: none lost, versions contiguous (I2)', async () => {
+    const id = await newProject(pathTo.implementing)
+    const before = (await database.db.selectFrom('project').select('version').where('id', '=', id).executeTakeFirstOrThrow()).version
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        engine.send(
+          id,
+          { type: 'RECORD_LEDGER_ENTRY', date: '2026-05-01', content: `第${i + 1}次活动`, evidence: [] },
+          { actor: `writer-${i}` },
+        ),
+      ),
+    )
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    const project = await database.db.selectFrom('project').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(project.version).toBe(before + 50)
+    expect((project.snapshot as any).context.ledger).toHaveLength(50)
+    const versions = (
+      await database.db.selectFrom('project_history').select('version').where('project_id', '=', id).orderBy('version').execute()
+    ).map((h) => h.version)
+    expect(versions).toEqual(Array.from({ length: before + 50 }, (_, i) => i + 1))
+    const actors = new Set(
+      (
+        await database.db
+          .selectFrom('project_history')
+          .select('actor')
+          .where('project_id', '=', id)
+          .where('event_type', '=', 'RECORD_LEDGER_ENTRY')
+          .execute()
+      ).map((h) => h.actor),
+    )
+    expect(actors.size).toBe(50)
+  })
+
+  it('lets exactly one of 20 concurrent writers holding the same If-Match version win', async () => {
+    const id = await newProject(pathTo.implementing)
+    const { version } = await database.db.selectFrom('project').select('version').where('id', '=', id).executeTakeFirstOrThrow()
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        engine.send(
+          id,
+          { type: 'RECORD_LEDGER_ENTRY', date: '2026-05-02', content: `并发${i}`, evidence: [] },
+          { actor: 'racer', expectedVersion: version },
+        ),
+      ),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(r.reason).toBeInstanceOf(Refusal)
+      expect(r.reason).toMatchObject({ statusCode: 409, code: 'VERSION_CONFLICT' })
+    }
+    expect(await count('project_history', id)).toBe(version + 1)
+  })
+
+  it('leaves no trace when the transaction fails in the middle (I3)', async () => {
+    const id = await newProject(pathTo.feasibilityReview)
+    const before = await database.db.selectFrom('project').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    const historyBefore = await count('project_history', id)
+    const outboxBefore = await count('outbox', id)
+    // A fault inside the transaction, after the snapshot, history and effects rows were written.
+    await sql`create function fail_outbox() returns trigger language plpgsql as $$
+      begin raise exception 'injected outbox failure'; end $$`.execute(database.db)
+    await sql`create trigger outbox_fault before insert on outbox for each row
+      when (new.topic = 'project.transitioned') execute function fail_outbox()`.execute(database.db)
+    try {
+      await expect(engine.send(id, { type: 'SOLIDIFY', ...payloads.SOLIDIFY }, { actor: 'admin' })).rejects.toThrow(
+        /injected outbox failure/,
+      )
+    } finally {
+      await sql`drop trigger outbox_fault on outbox`.execute(database.db)
+      await sql`drop function fail_outbox()`.execute(database.db)
+    }
+    const after = await database.db.selectFrom('project').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(after).toEqual(before)
+    expect(await count('project_history', id)).toBe(historyBefore)
+    // The announceSystem action row, written before the failure, is gone too.
+    expect(await count('outbox', id)).toBe(outboxBefore)
+    const retried = await engine.send(id, { type: 'SOLIDIFY', ...payloads.SOLIDIFY }, { actor: 'admin' })
+    expect(retried.to).toBe('institutionalized')
+    const topics = await database.db.selectFrom('outbox').select('topic').where('project_id', '=', id).orderBy('id').execute()
+    expect(topics.slice(-2).map((t) => t.topic)).toEqual(['action.announceSystem', 'project.transitioned'])
+  })
+
+  it('refuses without writing: unknown project, unknown event, bad payload, wrong state, failed rule', async () => {
+    const id = await newProject()
+    const refusals: Array<[() => Promise<unknown>, number, string]> = [
+      [() => engine.send('00000000-0000-4000-8000-000000000000', { type: 'SUBMIT' }, { actor: 'x' }), 404, 'PROJECT_NOT_FOUND'],
+      [() => engine.send(id, { type: 'LAUNCH_ROCKET' }, { actor: 'x' }), 400, 'UNKNOWN_EVENT'],
+      [() => engine.send(id, { type: 'WITHDRAW', reason: 42 }, { actor: 'x' }), 400, 'VALIDATION_FAILED'],
+      [() => engine.send(id, { type: 'UPDATE_DECLARATION', declaration: { targets: [] } }, { actor: 'x' }), 400, 'VALIDATION_FAILED'],
+      [() => engine.send(id, { type: 'APPROVE' }, { actor: 'x' }), 409, 'EVENT_NOT_ALLOWED'],
+      [() => engine.send(id, { type: 'SUBMIT' }, { actor: 'x', expectedVersion: 7 }), 409, 'VERSION_CONFLICT'],
+    ]
+    for (const [attempt, statusCode, code] of refusals) {
+      await expect(attempt()).rejects.toMatchObject({ statusCode, code })
+    }
+    expect(await count('project_history', id)).toBe(1)
+    expect(await count('outbox', id)).toBe(1)
+  })
+
+  it('explains a failed rule with the rule and what it found (I7)', async () => {
+    const id = await newProject(pathTo.underReview)
+    await expect(engine.send(id, { type: 'APPROVE' }, { actor: 'admin' })).rejects.toMatchObject({
+      statusCode: 422,
+      code: 'RULE_FAILED',
+      details: { state: 'underReview', rules: [{ rule: 'enoughReviews', reviews: 0, required: 3, round: 1 }] },
+    })
+  })
+})

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest'
+import { describeMachine, phases, projectTypes, type ProjectType } from '../../machines/index.js'
+import { fullLife, pathTo, payloads, preconditions, stepFor } from '../support/fixtures.js'
+import { driver } from '../support/machine-driver.js'
+
+describe.each(projectTypes)('%s machine', (type: ProjectType) => {
+  const d = driver(type)
+  const description = describeMachine(d.definition)
+
+  it('reaches every state on its fixture path', () => {
+    for (const state of description.states) {
+      expect(d.run(pathTo[state.id]!).value, state.id).toBe(state.id)
+    }
+  })
+
+  it('labels every state and event in zh-CN and covers all five phases (R4, I5)', () => {
+    const cjk = /[\u4e00-\u9fff]/
+    for (const s of description.states) expect(s.label, s.id).toMatch(cjk)
+    for (const e of description.events) expect(e.label, e.type).toMatch(cjk)
+    expect(new Set(description.states.map((s) => s.phase))).toEqual(new Set(phases))
+    expect(description.states.filter((s) => s.final).map((s) => s.id).sort()).toEqual(['closed', 'rejected', 'withdrawn'])
+  })
+
+  it('marks where the March and December deadlines and the half-year reports apply', () => {
+    const deadlines = Object.fromEntries(description.states.map((s) => [s.id, s.deadlines.map((x) => x.kind)]))
+    expect(deadlines.draft).toContain('declarationDeadline')
+    expect(deadlines.returned).toContain('declarationDeadline')
+    expect(deadlines.implementing).toEqual(['progressReportDue', 'acceptanceDeadline'])
+  })
+
+  describe('every transition', () => {
+    for (const t of describeMachine(driver(type).definition).transitions) {
+      it(`${t.from} --${t.event}--> ${t.to ?? '(stays)'}`, () => {
+        const before = d.run([...pathTo[t.from]!, ...(preconditions[`${t.from}:${t.event}`] ?? [])])
+        const [after] = d.apply(before, stepFor(t.event, t.to))
+        expect(after.value).toBe(t.to ?? t.from)
+        expect(after).not.toBe(before)
+      })
+    }
+  })
+
+  it('walks the whole life with a revision round and a rectification', () => {
+    const end = d.run(fullLife)
+    expect(end.value).toBe('closed')
+    expect(end.status).toBe('done')
+    const c = end.context
+    expect(c.round).toBe(2)
+    expect(c.reviews.filter((r) => r.round === 2)).toHaveLength(3)
+    expect(c.revisionRequests).toEqual([expect.objectContaining({ round: 1, opinion: payloads.RETURN_FOR_REVISION.opinion })])
+    expect(c.decision).toMatchObject({ outcome: 'approved', averageScore: 86 })
+    expect(c.plan?.items.map((i) => i.id)).toEqual(['P1', 'P2'])
+    expect(c.ledger.map((l) => l.id)).toEqual(['L1', 'L2'])
+    expect(c.evaluations.map((e) => e.grade)).toEqual(['fail', 'excellent'])
+    expect(c.promotion?.system?.title).toBe(payloads.SOLIDIFY.systemTitle)
+    expect(c.closure).toMatchObject({ promoted: true })
+    expect(c.declaration.expectedResults).toBe(payloads.UPDATE_DECLARATION.declaration.expectedResults)
+  })
+
+  it('announces a new system through a named action, for the outbox', () => {
+    const [, actions] = d.apply(d.run(pathTo.feasibilityReview!), stepFor('SOLIDIFY', 'institutionalized'))
+    expect(actions.map((a) => ({ type: a.type, params: a.params }))).toEqual([
+      { type: 'announceSystem', params: { projectType: type, systemTitle: payloads.SOLIDIFY.systemTitle } },
+    ])
+  })
+
+  describe('guards refuse what the rules forbid', () => {
+    const refused = (from: string, step: { type: string } & Record<string, unknown>, mutate?: (s: never) => never) => {
+      const before = d.run(pathTo[from]!)
+      const snapshot = mutate ? mutate(before as never) : before
+      return !(snapshot as typeof before).can(d.event(step))
+    }
+
+    it('declarationComplete: an incomplete draft cannot be submitted (R6)', () => {
+      const partial = d.start()
+      const incomplete = d.definition.machine.resolveState({
+        value: 'draft',
+        context: { ...partial.context, declaration: { title: '只有标题' } },
+      })
+      expect(incomplete.can(d.event({ type: 'SUBMIT' }))).toBe(false)
+      expect(d.start().can(d.event({ type: 'SUBMIT' }))).toBe(true)
+      const explain = d.definition.rules.declarationComplete.explain({ context: incomplete.context, event: d.event({ type: 'SUBMIT' }) })
+      expect(explain.fields.map((f) => f.path)).toContain('declaration.background')
+    })
+
+    it('enoughReviews: approval needs the configured number of reviews this round (R8)', () => {
+      expect(refused('underReview', stepFor('APPROVE', 'planning'))).toBe(true)
+    })
+
+    it('reviewerHasNotReviewed: a reviewer reviews once per round', () => {
+      const once = d.run([...pathTo.underReview!, stepFor('RECORD_REVIEW', null)])
+      expect(once.can(d.event(stepFor('RECORD_REVIEW', null)))).toBe(false)
+      expect(once.can(d.event({ ...stepFor('RECORD_REVIEW', null), reviewer: '另一位' }))).toBe(true)
+    })
+
+    it('planItemsSettled: acceptance needs every plan item done or explained (R13)', () => {
+      const implementing = d.run(pathTo.implementing!)
+      expect(implementing.can(d.event({ ...stepFor('REQUEST_ACCEPTANCE', null), explanations: [] }))).toBe(false)
+      expect(implementing.can(d.event(stepFor('REQUEST_ACCEPTANCE', null)))).toBe(false)
+      const p1Done = d.run([stepFor('RECORD_LEDGER_ENTRY', null)], implementing)
+      expect(p1Done.can(d.event(stepFor('REQUEST_ACCEPTANCE', null)))).toBe(true)
+    })
+
+    it('planItemExists: a ledger entry names a real plan item', () => {
+      expect(refused('implementing', { ...stepFor('RECORD_LEDGER_ENTRY', null), planItemId: 'P9' })).toBe(true)
+    })
+
+    it('progressPeriodNotReported: one progress report per half year (R11)', () => {
+      const reported = d.run([...pathTo.implementing!, stepFor('SUBMIT_PROGRESS_REPORT', null)])
+      expect(reported.can(d.event(stepFor('SUBMIT_PROGRESS_REPORT', null)))).toBe(false)
+    })
+
+    it('gradeAllowsPromotion: only 优秀 or 良好 projects go to promotion (R15)', () => {
+      const barelyPassed = d.run([
+        ...pathTo.acceptanceRequested!,
+        {
+          ...stepFor('EVALUATE', 'accepted'),
+          indicators: { targetAchievement: 70, publicSatisfaction: 70, comprehensiveBenefit: 70, replicability: 70 },
+        },
+      ])
+      expect(barelyPassed.value).toBe('accepted')
+      expect(barelyPassed.context.evaluations.at(-1)?.grade).toBe('pass')
+      expect(barelyPassed.can(d.event(stepFor('PROPOSE_PROMOTION', null)))).toBe(false)
+      expect(barelyPassed.can(d.event(stepFor('CLOSE', null)))).toBe(true)
+    })
+  })
+})

@@ -1,0 +1,182 @@
+import type { ProjectType } from '../../machines/index.js'
+
+/** Complete declaration forms (R6), one per type, as an organization would fill them in. */
+const common = {
+  title: '党员先锋积分管理',
+  background: '部分党员参与组织生活不积极，作用发挥不明显。',
+  targets: [
+    { indicator: '党员组织生活参与率', value: 95, unit: '%' },
+    { indicator: '为民办实事', value: 12, unit: '件' },
+  ],
+  measures: ['建立积分台账', '每季度公示积分', '年终评星定级'],
+  milestones: [
+    { date: '2026-04-30', content: '制定积分细则' },
+    { date: '2026-10-31', content: '完成三个季度积分公示' },
+  ],
+  firstResponsible: { name: '张书记', position: '书记' },
+  directlyResponsible: { name: '李委员', position: '组织委员' },
+  expectedResults: '形成可复制的党员积分管理办法。',
+}
+
+export const declarations: Record<ProjectType, Record<string, unknown>> = {
+  foundation: {
+    ...common,
+    title: '"三会一课"规范化建设',
+    handbookVersion: '2026',
+    handbookItems: ['V-01', 'V-02', 'V-05'],
+  },
+  innovation: {
+    ...common,
+    problem: '流动党员难以参加组织生活。',
+    timeLimit: '2026-12-15',
+    requirements: ['每月线上学习一次', '每季度线下活动一次'],
+  },
+  promotion: {
+    ...common,
+    title: '党员积分制全镇推广',
+    sourcePractice: { description: '东村党支部2025年党员先锋积分管理试点' },
+    feasibility: '试点一年，参与率由70%提高到96%。',
+    operability: '积分细则简明，村级党务工作者可独立操作。',
+    scope: '全镇各农村党支部',
+  },
+}
+
+/** A valid payload for every event; EVALUATE comes in a passing and a failing form. */
+export const payloads = {
+  UPDATE_DECLARATION: { declaration: { expectedResults: '形成党员积分管理办法并在全镇交流。' } },
+  SUBMIT: {},
+  WITHDRAW: { reason: '组织调整，暂不实施' },
+  RECORD_REVIEW: { reviewer: '评审员甲', score: 88, opinion: '目标明确，措施可行' },
+  RETURN_FOR_REVISION: { opinion: '目标需进一步量化' },
+  RESUBMIT: {},
+  APPROVE: { note: '同意立项' },
+  REJECT: { reason: '与往年项目重复' },
+  SUBMIT_PLAN: {
+    items: [
+      {
+        matter: '制定积分细则',
+        target: '4月底前印发',
+        owner: { name: '李委员' },
+        responsibility: '起草并组织讨论',
+        dueDate: '2026-04-30',
+      },
+      {
+        matter: '季度积分公示',
+        target: '每季度公示一次',
+        owner: { name: '王干事' },
+        responsibility: '统计并张榜',
+        dueDate: '2026-12-31',
+      },
+    ],
+  },
+  RECORD_LEDGER_ENTRY: {
+    planItemId: 'P1',
+    date: '2026-04-28',
+    content: '支部党员大会讨论通过积分细则',
+    evidence: [{ description: '会议记录', url: 'https://example.org/minutes/0428' }],
+    completesItem: true,
+  },
+  SUBMIT_PROGRESS_REPORT: { period: '2026-H1', results: '积分细则已实施', problems: '个别老党员不会使用手机' },
+  REQUEST_ACCEPTANCE: {
+    summaryReport: '项目目标全部完成，党员参与率达到96%。',
+    explanations: [{ planItemId: 'P2', reason: '第四季度公示安排在验收后进行' }],
+  },
+  EVALUATE_PASS: {
+    forms: {
+      ledgerInspection: '台账完整',
+      onSiteReview: '现场查看积分公示栏',
+      questionnaire: '回收问卷120份',
+      democraticAppraisal: '满意率97%',
+    },
+    indicators: { targetAchievement: 95, publicSatisfaction: 97, comprehensiveBenefit: 90, replicability: 92 },
+    comment: '成效明显',
+  },
+  EVALUATE_FAIL: {
+    forms: {
+      ledgerInspection: '台账缺失',
+      onSiteReview: '公示栏未更新',
+      questionnaire: '回收问卷30份',
+      democraticAppraisal: '满意率55%',
+    },
+    indicators: { targetAchievement: 50, publicSatisfaction: 55, comprehensiveBenefit: 40, replicability: 30 },
+    comment: '需整改',
+  },
+  PROPOSE_PROMOTION: { rationale: '做法简便，效果明显，适合全镇推广' },
+  SOLIDIFY: {
+    systemTitle: '镇党员先锋积分管理办法',
+    systemContent: '第一条 为……制定本办法。',
+    feasibility: '已在一个支部试行一年',
+    operability: '细则简明，易于操作',
+  },
+  DECLINE_PROMOTION: { reason: '适用范围有限' },
+  CLOSE: { note: '项目结项' },
+} as const
+
+export type Step = { type: string } & Record<string, unknown>
+
+const step = (name: keyof typeof payloads, type: string = name): Step => ({ type, ...payloads[name] })
+
+const toPlanning: Step[] = [
+  step('SUBMIT'),
+  { ...step('RECORD_REVIEW'), reviewer: '评审员甲', score: 86 },
+  { ...step('RECORD_REVIEW'), reviewer: '评审员乙', score: 90 },
+  { ...step('RECORD_REVIEW'), reviewer: '评审员丙', score: 82 },
+  step('APPROVE'),
+]
+const toImplementing = [...toPlanning, step('SUBMIT_PLAN')]
+const toAcceptanceRequested = [...toImplementing, step('RECORD_LEDGER_ENTRY'), step('REQUEST_ACCEPTANCE')]
+const toAccepted = [...toAcceptanceRequested, step('EVALUATE_PASS', 'EVALUATE')]
+
+/** From a new draft, the events that bring a project to each state. */
+export const pathTo: Record<string, Step[]> = {
+  draft: [],
+  underReview: [step('SUBMIT')],
+  returned: [step('SUBMIT'), step('RETURN_FOR_REVISION')],
+  withdrawn: [step('WITHDRAW')],
+  rejected: [step('SUBMIT'), step('REJECT')],
+  planning: toPlanning,
+  implementing: toImplementing,
+  acceptanceRequested: toAcceptanceRequested,
+  rectifying: [...toAcceptanceRequested, step('EVALUATE_FAIL', 'EVALUATE')],
+  accepted: toAccepted,
+  feasibilityReview: [...toAccepted, step('PROPOSE_PROMOTION')],
+  institutionalized: [...toAccepted, step('PROPOSE_PROMOTION'), step('SOLIDIFY')],
+  closed: [...toAccepted, step('CLOSE')],
+}
+
+/** The event that takes a transition `from → to`: EVALUATE passes or fails by its target. */
+export function stepFor(event: string, to: string | null): Step {
+  if (event === 'EVALUATE') return step(to === 'rectifying' ? 'EVALUATE_FAIL' : 'EVALUATE_PASS', 'EVALUATE')
+  if (event === 'RECORD_REVIEW') return { ...step('RECORD_REVIEW'), reviewer: '评审员丁' }
+  if (event === 'SUBMIT_PROGRESS_REPORT') return { ...step('SUBMIT_PROGRESS_REPORT'), period: '2026-H2' }
+  return step(event as keyof typeof payloads)
+}
+
+/** The whole life of a promoted project, draft to closed, with a revision round on the way. */
+export const fullLife: Step[] = [
+  step('UPDATE_DECLARATION'),
+  step('SUBMIT'),
+  step('RECORD_REVIEW'),
+  step('RETURN_FOR_REVISION'),
+  step('UPDATE_DECLARATION'),
+  step('RESUBMIT'),
+  ...toPlanning.slice(1),
+  step('SUBMIT_PLAN'),
+  step('RECORD_LEDGER_ENTRY'),
+  step('SUBMIT_PROGRESS_REPORT'),
+  step('REQUEST_ACCEPTANCE'),
+  step('EVALUATE_FAIL', 'EVALUATE'),
+  { ...step('RECORD_LEDGER_ENTRY'), planItemId: 'P2', date: '2026-12-10', content: '完成第四季度公示' },
+  { ...step('REQUEST_ACCEPTANCE'), explanations: [] },
+  step('EVALUATE_PASS', 'EVALUATE'),
+  step('PROPOSE_PROMOTION'),
+  step('SOLIDIFY'),
+  step('CLOSE'),
+]
+
+/** What a guarded transition needs beyond reaching its source state. */
+export const preconditions: Record<string, Step[]> = {
+  'underReview:APPROVE': toPlanning.slice(1, -1),
+  'implementing:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
+  'rectifying:REQUEST_ACCEPTANCE': [],
+}
