@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { DatabaseKind } from './db/connect.js'
 import type { DB } from './db/database.js'
@@ -37,7 +37,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID()
     },
     // One line per request, written when it completes (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     ajv: { customOptions: { coerceTypes: false } },
   })
   app.setValidatorCompiler(validatorCompiler)
