@@ -114,6 +114,18 @@ describe.each(databaseKinds)('HTTP: each project type through its whole life on 
     expect(none.items).toEqual([])
   })
 
+  it('records a UTF-8 X-Actor as sent over the wire (Node reads header bytes as latin1)', async () => {
+    const onTheWire = Buffer.from('张书记', 'utf8').toString('latin1')
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: { 'x-actor': onTheWire },
+      payload: { type: 'innovation', organizationId, year: 2026, declaration: { title: '演示' } },
+    })
+    const history = (await app.inject({ method: 'GET', url: `/api/v1/projects/${created.json().id}/history` })).json()
+    expect(history.items[0].actor).toBe('张书记')
+  })
+
   it('lists and reads organizations', async () => {
     const list = (await app.inject({ method: 'GET', url: '/api/v1/organizations?category=village' })).json()
     expect(list.items.map((o: { id: string }) => o.id)).toContain(organizationId)
