@@ -24,7 +24,7 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<TestDatabase
   const admin = connectPostgres(url, { max: 1 })
   await sql`create schema ${sql.id(schema)}`.execute(admin.db)
   const handle = connectPostgres(url, { searchPath: schema, max: 10 })
-  await migrateToLatest(handle.db)
+  await migrateToLatest(handle.db, { schema })
   return {
     ...handle,
     drop: async () => {
