@@ -9,11 +9,10 @@
 import autocannon from 'autocannon'
 import { sql } from 'kysely'
 import { pino } from 'pino'
-import { buildApp } from '../src/app.js'
 import { connectPglite, connectPostgres } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { systemClock } from '../src/engine/clock.js'
-import { createEngine } from '../src/engine/engine.js'
+import { createService } from '../src/service.js'
 import { declarations, pathTo } from '../test/support/fixtures.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -27,12 +26,7 @@ const database = process.env.DATABASE_URL
 if (database.kind === 'postgres') await sql`create schema ${sql.id(schema)}`.execute(database.db)
 await migrateToLatest(database.db, database.kind === 'postgres' ? { schema } : {})
 
-const logger = pino({ level: 'silent' })
-const engine = createEngine({ db: database.db, clock: systemClock, logger, minReviews: 3 })
-const app = await buildApp(
-  { db: database.db, databaseKind: database.kind, clock: systemClock, engine },
-  { bodyLimit: 1024 * 1024, logger: false },
-)
+const { app, engine } = await createService({ database, clock: systemClock, logger: pino({ level: 'silent' }) })
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
 const org = await app.inject({

@@ -10,13 +10,20 @@ import { openapi } from './http/openapi.js'
 import { healthRoutes } from './http/routes/health.js'
 import { machineRoutes } from './http/routes/machines.js'
 import { organizationRoutes } from './http/routes/organizations.js'
+import { calendarRoutes } from './http/routes/calendars.js'
+import { clockRoutes } from './http/routes/clock.js'
 import { projectRoutes } from './http/routes/projects.js'
+import { timerRoutes } from './http/routes/timers.js'
+import type { CalendarDefaults } from './scheduler/calendar.js'
+import type { Scheduler } from './scheduler/scheduler.js'
 
 export interface AppDeps {
   db: DB
   databaseKind: DatabaseKind
   clock: Clock
   engine: Engine
+  scheduler: Scheduler
+  calendarDefaults: CalendarDefaults
 }
 
 export interface AppOptions {
@@ -60,6 +67,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
       await api.register(machineRoutes)
       await api.register(organizationRoutes, { deps })
       await api.register(projectRoutes, { deps })
+      await api.register(calendarRoutes, { deps })
+      await api.register(timerRoutes, { deps })
+      await api.register(clockRoutes, { deps })
     },
     { prefix: '/api/v1' },
   )

@@ -1,6 +1,9 @@
 import { z } from 'zod'
+import { parseMonthDay, type CalendarDefaults, type MonthDay } from './scheduler/calendar.js'
 
 /** The environment, parsed once into a frozen Config; a bad value stops the service at start. */
+const monthDay = z.string().regex(/^\d{2}-\d{2}$/, 'MM-DD')
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -9,6 +12,17 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
   MIN_REVIEWS: z.coerce.number().int().min(1).max(50).default(3),
+  CLOCK: z.enum(['system', 'manual']).default('system'),
+  CLOCK_START: z.iso.datetime({ offset: true }).optional(),
+  CALENDAR_DECLARATION_DEADLINE: monthDay.default('03-31'),
+  CALENDAR_PROGRESS_MEETINGS: z
+    .string()
+    .regex(/^\d{2}-\d{2},\d{2}-\d{2}$/, 'two MM-DD dates separated by a comma')
+    .default('06-30,12-20'),
+  CALENDAR_REPORT_LEAD_DAYS: z.coerce.number().int().min(0).max(60).default(7),
+  CALENDAR_ACCEPTANCE_DEADLINE: monthDay.default('12-31'),
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 })
 
 export type Config = Readonly<{
@@ -19,6 +33,9 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof schema>['LOG_LEVEL']
   bodyLimit: number
   minReviews: number
+  clock: { mode: 'system' | 'manual'; start: Date | undefined }
+  calendarDefaults: CalendarDefaults
+  scheduler: { intervalMs: number; batchSize: number }
 }>
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -28,6 +45,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration: ${problems}`)
   }
   const e = parsed.data
+  let calendarDefaults: CalendarDefaults
+  try {
+    calendarDefaults = {
+      declarationDeadline: parseMonthDay(e.CALENDAR_DECLARATION_DEADLINE),
+      progressMeetings: e.CALENDAR_PROGRESS_MEETINGS.split(',').map(parseMonthDay) as [MonthDay, MonthDay],
+      reportLeadDays: e.CALENDAR_REPORT_LEAD_DAYS,
+      acceptanceDeadline: parseMonthDay(e.CALENDAR_ACCEPTANCE_DEADLINE),
+    }
+  } catch (error) {
+    throw new Error(`invalid configuration: ${(error as Error).message}`)
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -36,5 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     minReviews: e.MIN_REVIEWS,
+    clock: { mode: e.CLOCK, start: e.CLOCK_START ? new Date(e.CLOCK_START) : undefined },
+    calendarDefaults,
+    scheduler: { intervalMs: e.SCHEDULER_INTERVAL_MS, batchSize: e.SCHEDULER_BATCH_SIZE },
   })
 }

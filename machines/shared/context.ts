@@ -9,6 +9,18 @@ export interface ProjectContext {
   type: ProjectType
   /** The declaration form (R6); a draft may be incomplete until SUBMIT. */
   declaration: Record<string, unknown>
+  /** Declared after the March round (动态增补, R9): the declaration deadline does not apply. */
+  supplementary: boolean
+  /** The organization section let an overdue declaration be made late (准予补报). */
+  lateDeclaration: null | { reason: string; by: string; at: string }
+  /** Deadlines that passed with the project still short of them (逾期). */
+  overdue: Array<{ deadline: 'declarationDeadline' | 'acceptanceDeadline'; at: string }>
+  /** Half years whose progress report was missing when it fell due (R11). */
+  missingReports: Array<{ period: string; at: string }>
+  /** Guidance the progress meeting recorded for this project (R11). */
+  meetingGuidance: Array<{ period: string; guidance: string; by: string; at: string }>
+  /** An extension of the acceptance deadline (滚动实施). */
+  extension: null | { until: string; reason: string; by: string; at: string }
   /** Review round: 1 at first submission, +1 at each return for revision (R8). */
   round: number
   submissions: Array<{ round: number; by: string; at: string }>
@@ -33,9 +45,10 @@ export interface ProjectContext {
     by: string
     at: string
   }>
-  progressReports: Array<{ period: string; results: string; problems: string; by: string; at: string }>
+  progressReports: Array<{ period: string; results: string; problems: string; late: boolean; by: string; at: string }>
   acceptanceRequests: Array<{
     summaryReport: string
+    late: boolean
     explanations: Array<{ planItemId: string; reason: string }>
     by: string
     at: string
@@ -69,6 +82,7 @@ export interface ProjectPolicy {
 
 export interface ProjectInput {
   type: ProjectType
+  supplementary: boolean
   declaration: Record<string, unknown>
   policy: ProjectPolicy
 }
@@ -77,6 +91,12 @@ export function initialContext(input: ProjectInput): ProjectContext {
   return {
     type: input.type,
     declaration: input.declaration,
+    supplementary: input.supplementary,
+    lateDeclaration: null,
+    overdue: [],
+    missingReports: [],
+    meetingGuidance: [],
+    extension: null,
     round: 0,
     submissions: [],
     reviews: [],

@@ -30,7 +30,8 @@ export interface TransitionDescription {
   eventLabel: string
   to: string | null
   guard: { name: string; label: string } | null
-  timer: { delay: string | number } | null
+  /** A scheduled transition: at a calendar deadline, or after a delay. */
+  timer: { deadline: DeadlineKind; label: string } | { delay: string | number } | null
 }
 
 export interface EventDescription {
@@ -64,7 +65,9 @@ function stateNodes(definition: ProjectMachineDefinition): AnyStateNode[] {
 export function describeMachine(definition: ProjectMachineDefinition): MachineDescription {
   const { machine, rules, events, spec } = definition
   const ruleLabel = (name: string) => (rules as Record<string, Rule>)[name]?.label ?? name
-  const eventLabel = (type: string) => (events as Record<string, { label: string }>)[type]?.label ?? type
+  const eventSpecs = events as Record<string, { label: string; deadline?: DeadlineKind }>
+  const eventLabel = (type: string) => eventSpecs[type]?.label ?? type
+  const deadlineOf = (type: string) => eventSpecs[type]?.deadline
 
   const states = stateNodes(definition).map((node): StateDescription => {
     const meta = node.meta as StateMeta
@@ -85,14 +88,15 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
     }))
     return [...node.transitions.values()].flat().map((t): TransitionDescription => {
       const name = guardName(t.guard)
-      const timer = delayed.find((d) => d.eventType === t.eventType)
+      const delay = delayed.find((d) => d.eventType === t.eventType)
+      const deadline = deadlineOf(t.eventType)
       return {
         from: node.key,
         event: t.eventType,
-        eventLabel: timer ? `定时：${String(timer.delay)}` : eventLabel(t.eventType),
+        eventLabel: delay ? `定时：${String(delay.delay)}` : deadline ? `⏰ ${eventLabel(t.eventType)}` : eventLabel(t.eventType),
         to: t.target?.[0]?.key ?? null,
         guard: name ? { name, label: ruleLabel(name) } : null,
-        timer: timer ? { delay: timer.delay } : null,
+        timer: deadline ? { deadline, label: deadlineLabels[deadline] } : delay ? { delay: delay.delay } : null,
       }
     })
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { isoDate, person } from './declaration.js'
-import type { Role } from './vocabulary.js'
+import type { DeadlineKind, Role } from './vocabulary.js'
 
 /**
  * The events a project accepts, with their zh-CN labels, who may send them and the payload
@@ -51,6 +51,11 @@ export const evidence = z.object({
 })
 
 /** Payload schemas that do not depend on the project type. */
+const halfYear = z
+  .string()
+  .regex(/^\d{4}-H[12]$/, 'period is YYYY-H1 or YYYY-H2')
+  .describe('半年度，如 2026-H1')
+
 export const commonPayloads = {
   SUBMIT: z.object({}),
   WITHDRAW: z.object({ reason: text(2000) }),
@@ -75,10 +80,7 @@ export const commonPayloads = {
     path: ['planItemId'],
   }),
   SUBMIT_PROGRESS_REPORT: z.object({
-    period: z
-      .string()
-      .regex(/^\d{4}-H[12]$/, 'period is YYYY-H1 or YYYY-H2')
-      .describe('半年度，如 2026-H1'),
+    period: halfYear,
     results: text(5000).describe('取得成效'),
     problems: z.string().trim().max(5000).default('').describe('存在问题'),
   }),
@@ -108,16 +110,31 @@ export const commonPayloads = {
   }),
   DECLINE_PROMOTION: z.object({ reason: text(5000) }),
   CLOSE: z.object({ note: z.string().trim().max(5000).default('') }),
+  DECLARATION_DEADLINE: z.object({}),
+  ALLOW_LATE_DECLARATION: z.object({ reason: text(2000).describe('准予补报的理由') }),
+  PROGRESS_REPORT_DUE: z.object({ period: halfYear }),
+  RECORD_MEETING_GUIDANCE: z.object({
+    period: halfYear,
+    guidance: text(5000).describe('推进会指导意见'),
+  }),
+  ACCEPTANCE_DEADLINE: z.object({}),
+  GRANT_EXTENSION: z.object({
+    until: z.iso.datetime({ offset: true }).describe('the new acceptance deadline, an instant (may be next year: 滚动实施)'),
+    reason: text(2000),
+  }),
 } as const
 
 export interface EventSpec {
   label: string
   roles: readonly Role[]
   payload: z.ZodObject
+  /** Sent by the scheduler when this calendar deadline falls due (I4, I5). */
+  deadline?: DeadlineKind
 }
 
 const org: Role[] = ['organization', 'admin']
 const admin: Role[] = ['admin']
+const system: Role[] = ['system']
 
 /** Labels and senders of every event; the machine file decides where each is accepted. */
 export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
@@ -143,6 +160,31 @@ export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
     SOLIDIFY: { label: '固化为制度', roles: admin, payload: commonPayloads.SOLIDIFY },
     DECLINE_PROMOTION: { label: '论证不予推广', roles: admin, payload: commonPayloads.DECLINE_PROMOTION },
     CLOSE: { label: '结项', roles: admin, payload: commonPayloads.CLOSE },
+    DECLARATION_DEADLINE: {
+      label: '申报截止',
+      roles: system,
+      payload: commonPayloads.DECLARATION_DEADLINE,
+      deadline: 'declarationDeadline',
+    },
+    ALLOW_LATE_DECLARATION: { label: '准予补报', roles: admin, payload: commonPayloads.ALLOW_LATE_DECLARATION },
+    PROGRESS_REPORT_DUE: {
+      label: '半年进展汇报截止',
+      roles: system,
+      payload: commonPayloads.PROGRESS_REPORT_DUE,
+      deadline: 'progressReportDue',
+    },
+    RECORD_MEETING_GUIDANCE: {
+      label: '记录推进会指导意见',
+      roles: admin,
+      payload: commonPayloads.RECORD_MEETING_GUIDANCE,
+    },
+    ACCEPTANCE_DEADLINE: {
+      label: '验收截止',
+      roles: system,
+      payload: commonPayloads.ACCEPTANCE_DEADLINE,
+      deadline: 'acceptanceDeadline',
+    },
+    GRANT_EXTENSION: { label: '准予延期（滚动实施）', roles: admin, payload: commonPayloads.GRANT_EXTENSION },
   } satisfies Record<string, EventSpec>
 }
 

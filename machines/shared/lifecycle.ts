@@ -110,14 +110,44 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
       }),
       recordProgressReport: assign(({ context, event }) => {
         assertEvent(event, 'SUBMIT_PROGRESS_REPORT')
-        const report = { period: event.period, results: event.results, problems: event.problems, by: event.actor, at: event.at }
+        const report = {
+          period: event.period,
+          results: event.results,
+          problems: event.problems,
+          late: context.missingReports.some((m) => m.period === event.period),
+          by: event.actor,
+          at: event.at,
+        }
         return { progressReports: [...context.progressReports, report] }
       }),
-      recordAcceptanceRequest: assign(({ context, event }) => {
+      recordMissingReport: assign(({ context, event }) => {
+        assertEvent(event, 'PROGRESS_REPORT_DUE')
+        return { missingReports: [...context.missingReports, { period: event.period, at: event.at }] }
+      }),
+      recordMeetingGuidance: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_MEETING_GUIDANCE')
+        const guidance = { period: event.period, guidance: event.guidance, by: event.actor, at: event.at }
+        return { meetingGuidance: [...context.meetingGuidance, guidance] }
+      }),
+      recordOverdue: assign(({ context, event }) => {
+        assertEvent(event, ['DECLARATION_DEADLINE', 'ACCEPTANCE_DEADLINE'])
+        const deadline = event.type === 'DECLARATION_DEADLINE' ? ('declarationDeadline' as const) : ('acceptanceDeadline' as const)
+        return { overdue: [...context.overdue, { deadline, at: event.at }] }
+      }),
+      recordLateDeclaration: assign(({ event }) => {
+        assertEvent(event, 'ALLOW_LATE_DECLARATION')
+        return { lateDeclaration: { reason: event.reason, by: event.actor, at: event.at } }
+      }),
+      recordExtension: assign(({ event }) => {
+        assertEvent(event, 'GRANT_EXTENSION')
+        return { extension: { until: new Date(event.until).toISOString(), reason: event.reason, by: event.actor, at: event.at } }
+      }),
+      recordAcceptanceRequest: assign(({ context, event }, params: { late: boolean }) => {
         assertEvent(event, 'REQUEST_ACCEPTANCE')
         const request = {
           summaryReport: event.summaryReport,
           explanations: event.explanations,
+          late: params.late,
           by: event.actor,
           at: event.at,
         }
@@ -180,6 +210,14 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
           SUBMIT: { target: 'underReview', guard: 'declarationComplete', actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+          DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
+        },
+      },
+      overdueDeclaration: {
+        meta: { label: '逾期未申报', phase: 'declaration' },
+        on: {
+          ALLOW_LATE_DECLARATION: { target: 'draft', actions: 'recordLateDeclaration' },
+          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
         },
       },
       underReview: {
@@ -198,14 +236,18 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
           RESUBMIT: { target: 'underReview', guard: 'declarationComplete', actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+          DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
       },
       withdrawn: { type: 'final', meta: { label: '已撤回', phase: 'declaration' } },
       rejected: { type: 'final', meta: { label: '不予立项', phase: 'approval' } },
       planning: {
-        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
+        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue'] },
         on: {
           SUBMIT_PLAN: { target: 'implementing', actions: 'recordPlan' },
+          SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
+          PROGRESS_REPORT_DUE: { guard: 'progressReportMissing', actions: 'recordMissingReport' },
+          RECORD_MEETING_GUIDANCE: { actions: 'recordMeetingGuidance' },
         },
       },
       implementing: {
@@ -213,11 +255,28 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         on: {
           RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
           SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
+          PROGRESS_REPORT_DUE: { guard: 'progressReportMissing', actions: 'recordMissingReport' },
+          RECORD_MEETING_GUIDANCE: { actions: 'recordMeetingGuidance' },
           REQUEST_ACCEPTANCE: {
             target: 'acceptanceRequested',
             guard: 'planItemsSettled',
-            actions: 'recordAcceptanceRequest',
+            actions: { type: 'recordAcceptanceRequest', params: { late: false } },
           },
+          ACCEPTANCE_DEADLINE: { target: 'overdueAcceptance', actions: 'recordOverdue' },
+        },
+      },
+      overdueAcceptance: {
+        meta: { label: '逾期未验收', phase: 'implementation' },
+        on: {
+          RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
+          SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
+          RECORD_MEETING_GUIDANCE: { actions: 'recordMeetingGuidance' },
+          REQUEST_ACCEPTANCE: {
+            target: 'acceptanceRequested',
+            guard: 'planItemsSettled',
+            actions: { type: 'recordAcceptanceRequest', params: { late: true } },
+          },
+          GRANT_EXTENSION: { target: 'implementing', guard: 'extensionInFuture', actions: 'recordExtension' },
         },
       },
       acceptanceRequested: {
@@ -236,8 +295,9 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           REQUEST_ACCEPTANCE: {
             target: 'acceptanceRequested',
             guard: 'planItemsSettled',
-            actions: 'recordAcceptanceRequest',
+            actions: { type: 'recordAcceptanceRequest', params: { late: false } },
           },
+          ACCEPTANCE_DEADLINE: { target: 'overdueAcceptance', actions: 'recordOverdue' },
         },
       },
       accepted: {

@@ -83,6 +83,25 @@ export function projectRules(fullDeclaration: z.ZodObject) {
       check: ({ context, event }) =>
         gradeIndicators(context.policy.grading, (event as EventOf<'EVALUATE'>).indicators).grade !== 'fail',
     },
+    inAnnualRound: {
+      label: '属于3月底前的年度申报（动态增补和准予补报的不受申报截止约束）',
+      check: ({ context }) => !context.supplementary && context.lateDeclaration === null,
+    },
+    progressReportMissing: {
+      label: '该半年度尚未报送进展',
+      check: ({ context, event }) => {
+        const period = (event as EventOf<'PROGRESS_REPORT_DUE'>).period
+        return !context.progressReports.some((r) => r.period === period) && !context.missingReports.some((r) => r.period === period)
+      },
+    },
+    extensionInFuture: {
+      label: '延期后的验收截止时间须晚于现在',
+      check: ({ event }) => {
+        const e = event as EventOf<'GRANT_EXTENSION'>
+        return Date.parse(e.until) > Date.parse(e.at)
+      },
+      explain: ({ event }) => ({ until: (event as EventOf<'GRANT_EXTENSION'>).until, now: event.at }),
+    },
     gradeAllowsPromotion: {
       label: '验收等级为优秀或良好方可推广',
       check: ({ context }) => ['excellent', 'good'].includes(context.evaluations.at(-1)?.grade ?? ''),

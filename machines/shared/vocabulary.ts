@@ -37,7 +37,7 @@ export type DeadlineKind = (typeof deadlineKinds)[number]
 
 export const deadlineLabels: Record<DeadlineKind, string> = {
   declarationDeadline: '申报截止（3月底）',
-  progressReportDue: '半年进展汇报',
+  progressReportDue: '半年进展汇报截止（推进会前一周）',
   acceptanceDeadline: '验收截止（12月底）',
 }
 

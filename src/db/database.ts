@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { CalendarChangeTable, CalendarTable } from './tables/calendar.js'
 import type { ProjectHistoryTable } from './tables/history.js'
 import type { OrganizationTable } from './tables/organization.js'
 import type { OutboxTable } from './tables/outbox.js'
@@ -11,6 +12,8 @@ export interface Database {
   project_history: ProjectHistoryTable
   timer: TimerTable
   outbox: OutboxTable
+  calendar: CalendarTable
+  calendar_change: CalendarChangeTable
 }
 
 /** What repository functions take first: the database or a transaction. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Phase, ProjectType } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { NewProjectHistoryRow, ProjectHistoryRow } from '../db/tables/history.js'
@@ -55,6 +56,8 @@ export interface ProjectFilter {
   state?: string | undefined
   year?: number | undefined
   organizationId?: string | undefined
+  /** Projects flagged as missing this half year's progress report and still without it (R11). */
+  missingReport?: string | undefined
   cursor?: string | undefined
   limit: number
 }
@@ -65,6 +68,12 @@ export async function listProjects(db: Executor, filter: ProjectFilter): Promise
   if (filter.state) query = query.where('state', '=', filter.state)
   if (filter.year !== undefined) query = query.where('year', '=', filter.year)
   if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId)
+  if (filter.missingReport) {
+    const period = JSON.stringify([{ period: filter.missingReport }])
+    query = query
+      .where(sql<boolean>`snapshot->'context'->'missingReports' @> ${period}::jsonb`)
+      .where(sql<boolean>`not (snapshot->'context'->'progressReports' @> ${period}::jsonb)`)
+  }
   return pageQuery(query, filter)
 }
 

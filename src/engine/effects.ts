@@ -1,14 +1,20 @@
-import type { Executor } from '../db/database.js'
+import type { DeadlineKind } from '../../machines/index.js'
+import type { TimerKind } from '../db/tables/timer.js'
+import type { DesiredTimer } from './deadlines.js'
 
 /**
- * Turns the actions XState's pure `transition()` returns into rows: delayed raises become
- * durable timers (I4), cancels delete them, and the machine's own named actions become
- * outbox rows for the outside world. Built-in actions already did their work in the snapshot.
+ * What a transition does besides changing the snapshot, as rows to write: timers to set or
+ * delete (I4) and outbox messages. XState's pure `transition()` returns delayed raises and
+ * cancels as actions; the calendar's deadlines come from `desiredTimers`; the machine's own
+ * named actions (announceSystem…) become outbox messages.
  */
-export interface PlannedEffects {
-  timers: Array<{ key: string; event: unknown; dueAt: Date }>
-  cancelledTimerKeys: string[]
-  outbox: Array<{ topic: string; payload: Record<string, unknown> }>
+export type TimerOp =
+  | { op: 'set'; key: string; kind: TimerKind; event: unknown; dueAt: Date }
+  | { op: 'delete'; key: string }
+
+export interface OutboxMessage {
+  topic: string
+  payload: Record<string, unknown>
 }
 
 interface ActionLike {
@@ -16,72 +22,48 @@ interface ActionLike {
   params?: unknown
 }
 
-export function planEffects(actions: readonly ActionLike[], now: Date): PlannedEffects {
-  const planned: PlannedEffects = { timers: [], cancelledTimerKeys: [], outbox: [] }
+export function actionEffects(actions: readonly ActionLike[], now: Date): { timers: TimerOp[]; outbox: OutboxMessage[] } {
+  const timers: TimerOp[] = []
+  const outbox: OutboxMessage[] = []
   for (const action of actions) {
     const params = (action.params ?? {}) as Record<string, unknown>
     if (action.type === 'xstate.raise' && params.delay !== undefined) {
       const event = params.event as { type: string }
       // XState gives a delayed transition the same id on every entry to its state: key by it, so re-entry replaces.
       const key = String(params.id ?? event.type)
-      planned.timers = planned.timers.filter((t) => t.key !== key)
-      planned.timers.push({ key, event, dueAt: new Date(now.getTime() + Number(params.delay)) })
+      timers.push({ op: 'set', key, kind: 'delay', event, dueAt: new Date(now.getTime() + Number(params.delay)) })
     } else if (action.type === 'xstate.cancel') {
-      const key = String(params.sendId)
-      planned.timers = planned.timers.filter((t) => t.key !== key)
-      planned.cancelledTimerKeys.push(key)
+      timers.push({ op: 'delete', key: String(params.sendId) })
     } else if (!action.type.startsWith('xstate.')) {
-      planned.outbox.push({ topic: `action.${action.type}`, payload: params })
+      outbox.push({ topic: `action.${action.type}`, payload: params })
     }
   }
-  return planned
+  return { timers, outbox }
 }
 
-export async function writeEffects(
-  db: Executor,
-  projectId: string,
-  effects: PlannedEffects,
-  now: Date,
-): Promise<void> {
-  if (effects.cancelledTimerKeys.length > 0) {
-    await db
-      .deleteFrom('timer')
-      .where('project_id', '=', projectId)
-      .where('key', 'in', effects.cancelledTimerKeys)
-      .execute()
+/**
+ * Calendar timers after a transition: set what the new state wants, delete what the old state
+ * had and the new one does not want. A timer's key is its deadline kind: one of each per project.
+ */
+export function deadlineEffects(
+  before: readonly DeadlineKind[],
+  desired: readonly DesiredTimer[],
+  after: readonly DeadlineKind[],
+): TimerOp[] {
+  const ops: TimerOp[] = desired.map((d) => ({ op: 'set', key: d.kind, kind: d.kind, event: d.event, dueAt: d.dueAt }))
+  for (const kind of new Set([...before, ...after])) {
+    if (!desired.some((d) => d.kind === kind)) ops.push({ op: 'delete', key: kind })
   }
-  if (effects.timers.length > 0) {
-    await db
-      .insertInto('timer')
-      .values(
-        effects.timers.map((t) => ({
-          project_id: projectId,
-          key: t.key,
-          event: JSON.stringify(t.event),
-          due_at: t.dueAt,
-          created_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['project_id', 'key']).doUpdateSet((eb) => ({
-          event: eb.ref('excluded.event'),
-          due_at: eb.ref('excluded.due_at'),
-          created_at: eb.ref('excluded.created_at'),
-        })),
-      )
-      .execute()
+  return ops
+}
+
+/** The last operation on each key wins: what a batch of transitions leaves behind. */
+export function collapseTimerOps(ops: ReadonlyArray<TimerOp & { projectId: string }>) {
+  const last = new Map<string, TimerOp & { projectId: string }>()
+  for (const op of ops) {
+    const id = `${op.projectId}\u0000${op.key}`
+    last.delete(id)
+    last.set(id, op)
   }
-  if (effects.outbox.length > 0) {
-    await db
-      .insertInto('outbox')
-      .values(
-        effects.outbox.map((o) => ({
-          project_id: projectId,
-          topic: o.topic,
-          payload: JSON.stringify(o.payload),
-          created_at: now,
-        })),
-      )
-      .execute()
-  }
+  return [...last.values()]
 }

@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createMachine, initialTransition, transition } from 'xstate'
-import { planEffects, writeEffects } from '../../src/engine/effects.js'
-import { ManualClock } from '../../src/engine/clock.js'
-import { createEngine } from '../../src/engine/engine.js'
-import { createOrganization } from '../../src/domain/organizations.js'
-import { silentLogger } from '../support/app.js'
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
+import { actionEffects, collapseTimerOps, deadlineEffects } from '../../src/engine/effects.js'
 
 /** A machine with a delayed transition, to see what the engine makes of XState's raise and cancel. */
 const reminder = createMachine({
@@ -21,62 +16,74 @@ const reminder = createMachine({
   },
 })
 
-describe('planning effects from XState actions', () => {
+describe('effects of XState actions', () => {
   const now = new Date('2026-03-31T00:00:00.000Z')
 
   it('turns a delayed raise into a timer due at now + delay', () => {
     const [, actions] = initialTransition(reminder)
-    const planned = planEffects(actions, now)
-    expect(planned.timers).toHaveLength(1)
-    expect(planned.timers[0]!.dueAt.toISOString()).toBe('2026-03-31T01:00:00.000Z')
-    expect(planned.timers[0]!.event).toMatchObject({ type: 'xstate.after.3600000.reminder.waiting' })
+    const { timers } = actionEffects(actions, now)
+    expect(timers).toEqual([
+      {
+        op: 'set',
+        key: expect.any(String),
+        kind: 'delay',
+        event: expect.objectContaining({ type: 'xstate.after.3600000.reminder.waiting' }),
+        dueAt: new Date('2026-03-31T01:00:00.000Z'),
+      },
+    ])
   })
 
-  it('cancels the timer when the state is left, and replaces it on re-entry', () => {
+  it('cancels the timer when the state is left, and replaces it (same key) on re-entry', () => {
     const [waiting, initial] = initialTransition(reminder)
-    const key = planEffects(initial, now).timers[0]!.key
+    const key = actionEffects(initial, now).timers[0]!.key
     const [, leaving] = transition(reminder, waiting, { type: 'DONE' })
-    expect(planEffects(leaving, now)).toMatchObject({ timers: [], cancelledTimerKeys: [key] })
+    expect(actionEffects(leaving, now).timers).toEqual([{ op: 'delete', key }])
     const [, reentering] = transition(reminder, waiting, { type: 'POKE' })
-    const replanned = planEffects(reentering, new Date(now.getTime() + 1000))
-    expect(replanned.timers.map((t) => t.key)).toEqual([key])
-    expect(replanned.cancelledTimerKeys).toEqual([key])
+    const ops = actionEffects(reentering, new Date(now.getTime() + 1000)).timers
+    expect(ops.map((o) => [o.op, o.key])).toEqual([
+      ['delete', key],
+      ['set', key],
+    ])
+    expect(collapseTimerOps(ops.map((o) => ({ ...o, projectId: 'p' })))).toEqual([
+      expect.objectContaining({ op: 'set', key, dueAt: new Date('2026-03-31T01:00:01.000Z') }),
+    ])
   })
 
   it('sends named machine actions to the outbox', () => {
-    expect(planEffects([{ type: 'announceSystem', params: { systemTitle: 'T' } }], now).outbox).toEqual([
+    expect(actionEffects([{ type: 'announceSystem', params: { systemTitle: 'T' } }], now).outbox).toEqual([
       { topic: 'action.announceSystem', payload: { systemTitle: 'T' } },
     ])
   })
 })
 
-describe.each(databaseKinds)('writing effects on %s', (kind) => {
-  let database: TestDatabase
-  let projectId: string
-  const clock = new ManualClock('2026-03-31T00:00:00.000Z')
+describe('calendar deadline effects', () => {
+  const dueAt = new Date('2026-12-31T15:59:59.999Z')
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind)
-    const org = await createOrganization(
-      database.db,
-      { name: '学校党支部', category: 'school', secretary: '吴书记', leaderInCharge: '郑委员' },
-      clock.now(),
-    )
-    const engine = createEngine({ db: database.db, clock, logger: silentLogger, minReviews: 3 })
-    projectId = (await engine.start({ type: 'innovation', organizationId: org.id, year: 2026, declaration: { title: '试点' } }, 'x')).id
+  it('sets the timers the new state wants and deletes those the old state had', () => {
+    expect(
+      deadlineEffects(
+        ['progressReportDue', 'acceptanceDeadline'],
+        [],
+        [],
+      ),
+    ).toEqual([
+      { op: 'delete', key: 'progressReportDue' },
+      { op: 'delete', key: 'acceptanceDeadline' },
+    ])
+    expect(
+      deadlineEffects([], [{ kind: 'acceptanceDeadline', dueAt, event: { type: 'ACCEPTANCE_DEADLINE' } }], ['acceptanceDeadline']),
+    ).toEqual([{ op: 'set', key: 'acceptanceDeadline', kind: 'acceptanceDeadline', event: { type: 'ACCEPTANCE_DEADLINE' }, dueAt }])
   })
-  afterAll(async () => database?.drop())
 
-  it('stores one timer per key and deletes it on cancel', async () => {
-    const timers = () => database.db.selectFrom('timer').selectAll().where('project_id', '=', projectId).execute()
-    const [, actions] = initialTransition(reminder)
-    await writeEffects(database.db, projectId, planEffects(actions, clock.now()), clock.now())
-    clock.advanceBy(1000)
-    await writeEffects(database.db, projectId, planEffects(actions, clock.now()), clock.now())
-    const stored = await timers()
-    expect(stored).toHaveLength(1)
-    expect(stored[0]!.due_at.toISOString()).toBe('2026-03-31T01:00:01.000Z')
-    await writeEffects(database.db, projectId, { timers: [], cancelledTimerKeys: [stored[0]!.key], outbox: [] }, clock.now())
-    expect(await timers()).toEqual([])
+  it('keeps the last operation per project and key', () => {
+    const ops = collapseTimerOps([
+      { projectId: 'a', op: 'set', key: 'k', kind: 'delay', event: {}, dueAt },
+      { projectId: 'b', op: 'set', key: 'k', kind: 'delay', event: {}, dueAt },
+      { projectId: 'a', op: 'delete', key: 'k' },
+    ])
+    expect(ops.map((o) => [o.projectId, o.op])).toEqual([
+      ['b', 'set'],
+      ['a', 'delete'],
+    ])
   })
 })

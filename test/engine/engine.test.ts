@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/engine/clock.js'
 import { createEngine, type Engine } from '../../src/engine/engine.js'
 import { createOrganization } from '../../src/domain/organizations.js'
 import { Refusal } from '../../src/errors.js'
+import { standardDefaults } from '../../src/scheduler/calendar.js'
 import { silentLogger } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, pathTo, payloads } from '../support/fixtures.js'
@@ -16,7 +17,7 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
-    engine = createEngine({ db: database.db, clock, logger: silentLogger, minReviews: 3 })
+    engine = createEngine({ db: database.db, clock, logger: silentLogger, minReviews: 3, calendarDefaults: standardDefaults })
     const org = await createOrganization(
       database.db,
       { name: `机关第一党支部-${kind}`, category: 'organ', secretary: '陈书记', leaderInCharge: '周委员' },

@@ -143,7 +143,16 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
   it('409 EVENT_NOT_ALLOWED listing what the state allows', async () => {
     const before = await footprint()
     const body = expectRefusal(await send(draftId, { type: 'APPROVE' }), 409, 'EVENT_NOT_ALLOWED')
-    expect(body.details).toEqual({ state: 'draft', allowedEvents: ['UPDATE_DECLARATION', 'SUBMIT', 'WITHDRAW'] })
+    expect(body.details).toEqual({
+      state: 'draft',
+      allowedEvents: ['UPDATE_DECLARATION', 'SUBMIT', 'WITHDRAW', 'DECLARATION_DEADLINE'],
+    })
+    expect(await footprint()).toEqual(before)
+  })
+
+  it('403 SCHEDULER_ONLY for a deadline event sent over HTTP', async () => {
+    const before = await footprint()
+    expectRefusal(await send(draftId, { type: 'DECLARATION_DEADLINE' }), 403, 'SCHEDULER_ONLY')
     expect(await footprint()).toEqual(before)
   })
 

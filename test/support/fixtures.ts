@@ -110,6 +110,12 @@ export const payloads = {
   },
   DECLINE_PROMOTION: { reason: '适用范围有限' },
   CLOSE: { note: '项目结项' },
+  DECLARATION_DEADLINE: {},
+  ALLOW_LATE_DECLARATION: { reason: '村两委换届，准予补报' },
+  PROGRESS_REPORT_DUE: { period: '2026-H1' },
+  RECORD_MEETING_GUIDANCE: { period: '2026-H1', guidance: '加快台账规范化' },
+  ACCEPTANCE_DEADLINE: {},
+  GRANT_EXTENSION: { until: '2027-06-30T15:59:59.999Z', reason: '跨年度实施，滚动推进' },
 } as const
 
 export type Step = { type: string } & Record<string, unknown>
@@ -133,9 +139,11 @@ export const pathTo: Record<string, Step[]> = {
   underReview: [step('SUBMIT')],
   returned: [step('SUBMIT'), step('RETURN_FOR_REVISION')],
   withdrawn: [step('WITHDRAW')],
+  overdueDeclaration: [step('DECLARATION_DEADLINE')],
   rejected: [step('SUBMIT'), step('REJECT')],
   planning: toPlanning,
   implementing: toImplementing,
+  overdueAcceptance: [...toImplementing, step('ACCEPTANCE_DEADLINE')],
   acceptanceRequested: toAcceptanceRequested,
   rectifying: [...toAcceptanceRequested, step('EVALUATE_FAIL', 'EVALUATE')],
   accepted: toAccepted,
@@ -179,4 +187,5 @@ export const preconditions: Record<string, Step[]> = {
   'underReview:APPROVE': toPlanning.slice(1, -1),
   'implementing:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
   'rectifying:REQUEST_ACCEPTANCE': [],
+  'overdueAcceptance:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
 }

@@ -9,6 +9,7 @@ export function driver(type: ProjectType) {
     initialTransition(definition.machine, {
       type,
       declaration: declarations[type],
+      supplementary: false,
       policy: { minReviews: 3, grading: defaultGrading[type] },
     })[0]
   type Snapshot = ReturnType<typeof start>

@@ -27,7 +27,12 @@ const machineDescription = z
         eventLabel: z.string(),
         to: z.string().nullable().describe('null: the project stays in its state and records the event'),
         guard: z.object({ name: z.string(), label: z.string() }).nullable(),
-        timer: z.object({ delay: z.union([z.string(), z.number()]) }).nullable(),
+        timer: z
+          .union([
+            z.object({ deadline: z.string(), label: z.string() }).describe('fires at a calendar deadline'),
+            z.object({ delay: z.union([z.string(), z.number()]) }).describe('fires after a delay'),
+          ])
+          .nullable(),
       }),
     ),
     events: z.array(

@@ -2,17 +2,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
   acceptedEvents,
+  currentDefinition,
   phaseLabels,
   projectTypeLabels,
   projectTypes,
   type StateMeta,
 } from '../../../machines/index.js'
 import type { ProjectRow } from '../../db/tables/project.js'
+import type { TimerRow } from '../../db/tables/timer.js'
+import { timersOfProject } from '../../domain/timers.js'
+import { timerView, viewTimer } from './timers.js'
 import { getProject, listHistory, listProjects } from '../../domain/projects.js'
-import { definitionOf } from '../../engine/engine.js'
+import { definitionOf } from '../../engine/snapshot.js'
 import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
-import { actorHeaders, actorOf, errorResponses, idParams, page, pageQuery } from '../schemas.js'
+import { actorHeaders, actorOf, errorBody, errorResponses, idParams, page, pageQuery } from '../schemas.js'
 
 const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
 
@@ -33,12 +37,13 @@ const project = z
     version: z.number().int().describe('also sent as the ETag; send it back in If-Match'),
     nextEvents: z.array(nextEvent).describe('events the current state accepts (guards may still refuse)'),
     context: z.record(z.string(), z.unknown()).describe('everything recorded: declaration, reviews, plan, ledger…'),
+    timers: z.array(timerView).describe('pending scheduled transitions of this project'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .meta({ id: 'Project' })
 
-const projectSummary = project.omit({ context: true, nextEvents: true }).meta({ id: 'ProjectSummary' })
+const projectSummary = project.omit({ context: true, nextEvents: true, timers: true }).meta({ id: 'ProjectSummary' })
 
 const historyEntry = z
   .object({
@@ -98,7 +103,7 @@ function summaryView(row: ProjectRow) {
   }
 }
 
-function projectView(row: ProjectRow) {
+function projectView(row: ProjectRow, timers: TimerRow[]) {
   const definition = definitionOf(row)
   const events = definition.events as Record<string, { label: string; roles: readonly string[] }>
   return {
@@ -109,10 +114,20 @@ function projectView(row: ProjectRow) {
       roles: [...events[type]!.roles],
     })),
     context: (row.snapshot as { context: Record<string, unknown> }).context,
+    timers: timers.map(viewTimer),
   }
 }
 
 const etag = (version: number) => `"${version}"`
+
+/** Deadline events belong to the scheduler; over HTTP time moves only through the calendar and the clock. */
+const deadlineEventTypes = new Set(
+  projectTypes.flatMap((type) =>
+    Object.entries(currentDefinition(type).events)
+      .filter(([, spec]) => 'deadline' in spec)
+      .map(([eventType]) => eventType),
+  ),
+)
 
 /** If-Match carries the version, bare or as the quoted ETag this API sends. */
 function parseIfMatch(header: string | undefined): number | undefined {
@@ -142,7 +157,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         .code(201)
         .header('location', `/api/v1/projects/${row.id}`)
         .header('etag', etag(row.version))
-        .send(projectView(row))
+        .send(projectView(row, await timersOfProject(deps.db, row.id)))
     },
   )
 
@@ -157,6 +172,11 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
           state: z.string().max(64).optional(),
           year: z.coerce.number().int().min(2000).max(2100).optional(),
           organizationId: z.uuid().optional(),
+          missingReport: z
+            .string()
+            .regex(/^\d{4}-H[12]$/)
+            .optional()
+            .describe('only projects missing this half year’s progress report, e.g. 2026-H1 (R11)'),
           ...pageQuery,
         }),
         response: { 200: page(projectSummary), 400: errorResponses[400] },
@@ -180,7 +200,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     },
     async (request, reply) => {
       const row = await getProject(deps.db, request.params.id)
-      return reply.header('etag', etag(row.version)).send(projectView(row))
+      return reply.header('etag', etag(row.version)).send(projectView(row, await timersOfProject(deps.db, row.id)))
     },
   )
 
@@ -193,15 +213,21 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         params: idParams,
         headers: ifMatchHeaders,
         body: eventBody,
-        response: { 200: project, ...errorResponses },
+        response: { 200: project, 403: errorBody, ...errorResponses },
       },
     },
     async (request, reply) => {
+      if (deadlineEventTypes.has(request.body.type)) {
+        throw new Refusal(403, 'SCHEDULER_ONLY', `${request.body.type} is sent by the scheduler when its deadline falls due`, {
+          event: request.body.type,
+        })
+      }
       const result = await deps.engine.send(request.params.id, request.body, {
         actor: actorOf(request.headers),
         expectedVersion: parseIfMatch(request.headers['if-match']),
       })
-      return reply.header('etag', etag(result.project.version)).send(projectView(result.project))
+      const timers = await timersOfProject(deps.db, result.project.id)
+      return reply.header('etag', etag(result.project.version)).send(projectView(result.project, timers))
     },
   )
 

@@ -1,0 +1,74 @@
+import type { Executor } from '../db/database.js'
+import type { CalendarRow } from '../db/tables/calendar.js'
+import { defaultCalendar, type CalendarDefaults, type CalendarOf, type YearCalendar } from '../scheduler/calendar.js'
+
+const fromRow = (row: CalendarRow): YearCalendar => ({
+  year: row.year,
+  declarationDeadline: row.declaration_deadline,
+  progressMeetings: [
+    { period: `${row.year}-H1`, meetingAt: row.h1_meeting_at, reportDueAt: row.h1_report_due_at },
+    { period: `${row.year}-H2`, meetingAt: row.h2_meeting_at, reportDueAt: row.h2_report_due_at },
+  ],
+  acceptanceDeadline: row.acceptance_deadline,
+  stored: true,
+})
+
+export async function findCalendars(db: Executor, years: number[]): Promise<Map<number, YearCalendar>> {
+  if (years.length === 0) return new Map()
+  const rows = await db.selectFrom('calendar').selectAll().where('year', 'in', [...new Set(years)]).execute()
+  return new Map(rows.map((row) => [row.year, fromRow(row)]))
+}
+
+/** The calendars of these years (stored, or the defaults), as a lookup the planner can call synchronously. */
+export async function loadCalendars(db: Executor, years: number[], defaults: CalendarDefaults): Promise<CalendarOf> {
+  const stored = await findCalendars(db, years)
+  return (year) => stored.get(year) ?? defaultCalendar(year, defaults)
+}
+
+export async function getCalendar(db: Executor, year: number, defaults: CalendarDefaults): Promise<YearCalendar> {
+  return (await loadCalendars(db, [year], defaults))(year)
+}
+
+/** Writes a year's calendar; `forUpdate` first so two changes to one year serialize. */
+export async function lockCalendar(db: Executor, year: number): Promise<void> {
+  await db.selectFrom('calendar').select('year').where('year', '=', year).forUpdate().execute()
+}
+
+export async function saveCalendar(db: Executor, calendar: YearCalendar, actor: string, now: Date): Promise<void> {
+  const values = {
+    declaration_deadline: calendar.declarationDeadline,
+    h1_meeting_at: calendar.progressMeetings[0].meetingAt,
+    h1_report_due_at: calendar.progressMeetings[0].reportDueAt,
+    h2_meeting_at: calendar.progressMeetings[1].meetingAt,
+    h2_report_due_at: calendar.progressMeetings[1].reportDueAt,
+    acceptance_deadline: calendar.acceptanceDeadline,
+    updated_at: now,
+    updated_by: actor,
+  }
+  await db
+    .insertInto('calendar')
+    .values({ year: calendar.year, ...values })
+    .onConflict((oc) => oc.column('year').doUpdateSet(values))
+    .execute()
+}
+
+export async function recordCalendarChange(
+  db: Executor,
+  change: { year: number; before: unknown; after: unknown; rescheduledTimers: number; actor: string; at: Date },
+): Promise<void> {
+  await db
+    .insertInto('calendar_change')
+    .values({
+      year: change.year,
+      before: JSON.stringify(change.before),
+      after: JSON.stringify(change.after),
+      rescheduled_timers: change.rescheduledTimers,
+      actor: change.actor,
+      at: change.at,
+    })
+    .execute()
+}
+
+export async function listCalendarChanges(db: Executor, year: number) {
+  return db.selectFrom('calendar_change').selectAll().where('year', '=', year).orderBy('id').execute()
+}

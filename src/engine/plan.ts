@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto'
+import { initialTransition, transition } from 'xstate'
+import type { z } from 'zod'
+import {
+  acceptedEvents,
+  currentDefinition,
+  defaultGrading,
+  type ProjectMachineDefinition,
+  type ProjectType,
+} from '../../machines/index.js'
+import { draftOf } from '../../machines/shared/declaration.js'
+import type { Rule } from '../../machines/shared/rules.js'
+import type { OrganizationRow } from '../db/tables/organization.js'
+import type { ProjectRow } from '../db/tables/project.js'
+import { Refusal, validationFailed } from '../errors.js'
+import type { CalendarOf } from '../scheduler/calendar.js'
+import { deadlinesOf, desiredTimers } from './deadlines.js'
+import { actionEffects, deadlineEffects, type OutboxMessage, type TimerOp } from './effects.js'
+import { definitionOf, restoreSnapshot, stateOf, type Snapshot } from './snapshot.js'
+
+/**
+ * Planning a transition is pure: from a project row and an event to the rows the transition
+ * writes. The engine plans one event for a request and thousands for a deadline, and writes
+ * them the same way (write.ts).
+ */
+export interface PlannedTransition {
+  /** The project as it will be after the transition. */
+  project: ProjectRow
+  from: string | null
+  to: string
+  event: { type: string } & Record<string, unknown>
+  actor: string
+  at: Date
+  timers: TimerOp[]
+  outbox: OutboxMessage[]
+}
+
+export interface PlanContext {
+  now: Date
+  actor: string
+  calendarOf: CalendarOf
+}
+
+type MachineEvent = Parameters<Rule['check']>[0]['event']
+
+const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = []) =>
+  issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
+
+function transitionedMessage(project: ProjectRow, from: string | null, event: string, to: string, actor: string, at: Date) {
+  return {
+    topic: from === null ? 'project.created' : 'project.transitioned',
+    payload: {
+      projectId: project.id,
+      type: project.type,
+      organizationId: project.organization_id,
+      year: project.year,
+      from,
+      event,
+      to,
+      version: project.version,
+      actor,
+      at: at.toISOString(),
+    },
+  }
+}
+
+export interface StartProject {
+  type: ProjectType
+  organizationId: string
+  year: number
+  declaration: Record<string, unknown>
+}
+
+export function planStart(
+  input: StartProject,
+  organization: OrganizationRow,
+  options: PlanContext & { minReviews: number },
+): PlannedTransition {
+  const definition = currentDefinition(input.type)
+  // A draft may be incomplete, but it needs a title to be found again.
+  const draft = draftOf(definition.spec.declaration).required({ title: true } as never).safeParse(input.declaration)
+  if (!draft.success) {
+    throw validationFailed('the declaration is malformed', issuesToFields(draft.error.issues, ['declaration']))
+  }
+  // R16: the secretary and the leader in charge answer for the project unless the form names others.
+  const declaration: Record<string, unknown> = {
+    firstResponsible: { name: organization.secretary, position: '书记' },
+    directlyResponsible: { name: organization.leader_in_charge, position: '分管领导' },
+    ...(draft.data as Record<string, unknown>),
+  }
+  const { now, actor, calendarOf } = options
+  // R9 动态增补: electives declared after the March round are supplementary and escape its deadline.
+  const supplementary = input.type !== 'foundation' && now > calendarOf(input.year).declarationDeadline
+  const [snapshot, actions] = initialTransition(definition.machine, {
+    type: input.type,
+    declaration,
+    supplementary,
+    policy: { minReviews: options.minReviews, grading: defaultGrading[input.type] },
+  })
+  const { state, phase } = stateOf(snapshot)
+  const project: ProjectRow = {
+    id: randomUUID(),
+    type: input.type,
+    machine_version: definition.spec.version,
+    organization_id: organization.id,
+    year: input.year,
+    title: String(declaration.title),
+    state,
+    phase,
+    status: snapshot.status,
+    snapshot: definition.machine.getPersistedSnapshot(snapshot),
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  }
+  const effects = actionEffects(actions, now)
+  const event = { type: 'CREATE', organizationId: organization.id, year: input.year, supplementary, declaration }
+  return {
+    project,
+    from: null,
+    to: state,
+    event,
+    actor,
+    at: now,
+    timers: [...effects.timers, ...deadlineEffects([], desiredTimers(definition, snapshot, input.year, calendarOf), deadlinesOf(definition, state))],
+    outbox: [...effects.outbox, transitionedMessage(project, null, 'CREATE', state, actor, now)],
+  }
+}
+
+/** Why a guarded event was refused: the rules that said no, each with what it found. */
+function failedRules(definition: ProjectMachineDefinition, snapshot: Snapshot, event: MachineEvent) {
+  const node = (definition.machine.root.states as Record<string, { transitions: Map<string, Array<{ guard?: unknown }>> }>)[
+    String(snapshot.value)
+  ]
+  const rules = definition.rules as Record<string, Rule>
+  const args = { context: snapshot.context, event }
+  return (node?.transitions.get(event.type) ?? [])
+    .map((t) => (typeof t.guard === 'string' ? t.guard : (t.guard as { type?: string } | undefined)?.type))
+    .filter((name): name is string => name !== undefined && rules[name] !== undefined && !rules[name].check(args))
+    .map((name) => ({ rule: name, label: rules[name]!.label, ...(rules[name]!.explain?.(args) ?? {}) }))
+}
+
+/** Validates the event against the project's machine and plans its transition, or refuses (I7). */
+export function planEvent(
+  project: ProjectRow,
+  raw: { type: string } & Record<string, unknown>,
+  { now, actor, calendarOf }: PlanContext,
+): PlannedTransition {
+  const definition = definitionOf(project)
+  const spec = (definition.events as Record<string, { payload: z.ZodObject } | undefined>)[raw.type]
+  if (!spec) {
+    throw new Refusal(400, 'UNKNOWN_EVENT', `a ${project.type} project has no event ${raw.type}`, {
+      events: Object.keys(definition.events),
+    })
+  }
+  const { type, ...rest } = raw
+  const payload = spec.payload.safeParse(rest)
+  if (!payload.success) throw validationFailed(`the ${type} event is malformed`, issuesToFields(payload.error.issues))
+
+  const snapshot = restoreSnapshot(definition, project)
+  const from = String(snapshot.value)
+  const allowed = acceptedEvents(definition, from)
+  if (!allowed.includes(type)) {
+    throw new Refusal(409, 'EVENT_NOT_ALLOWED', `${type} is not allowed in state ${from}`, { state: from, allowedEvents: allowed })
+  }
+  const event = { ...payload.data, type, actor, at: now.toISOString() } as MachineEvent
+  if (!snapshot.can(event)) {
+    const rules = failedRules(definition, snapshot, event)
+    throw new Refusal(422, 'RULE_FAILED', `${type} refused: ${rules.map((r) => r.label).join('；')}`, { state: from, rules })
+  }
+  const [next, actions] = transition(definition.machine, snapshot, event)
+  const { state, phase } = stateOf(next)
+  const after: ProjectRow = {
+    ...project,
+    state,
+    phase,
+    status: next.status,
+    title: String(next.context.declaration.title ?? project.title),
+    snapshot: definition.machine.getPersistedSnapshot(next),
+    version: project.version + 1,
+    updated_at: now,
+  }
+  const effects = actionEffects(actions, now)
+  const deadlines = deadlineEffects(
+    deadlinesOf(definition, from),
+    desiredTimers(definition, next, project.year, calendarOf),
+    deadlinesOf(definition, state),
+  )
+  return {
+    project: after,
+    from,
+    to: state,
+    event: event as unknown as PlannedTransition['event'],
+    actor,
+    at: now,
+    timers: [...effects.timers, ...deadlines],
+    outbox: [...effects.outbox, transitionedMessage(after, from, type, state, actor, now)],
+  }
+}

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { AppDeps } from '../../app.js'
+import { shanghaiDateTime } from '../../scheduler/calendar.js'
+import { errorResponses } from '../schemas.js'
+
+const clockView = z
+  .object({
+    mode: z.enum(['system', 'manual']),
+    now: z.string().describe('UTC'),
+    nowInShanghai: z.string(),
+  })
+  .meta({ id: 'Clock' })
+
+export const clockRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  const view = () => ({ mode: deps.clock.mode, now: deps.clock.now().toISOString(), nowInShanghai: shanghaiDateTime(deps.clock.now()) })
+
+  app.get(
+    '/admin/clock',
+    { schema: { tags: ['admin'], summary: 'The service’s time and whether it can be moved', response: { 200: clockView } } },
+    async () => view(),
+  )
+
+  app.post(
+    '/admin/clock',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Manual clock only (CLOCK=manual): move time forward; returns when every timer due by then has fired, in order',
+        body: z.object({ to: z.iso.datetime({ offset: true }).describe('the instant to move to') }),
+        response: {
+          200: clockView.extend({ fired: z.number().int(), skipped: z.number().int() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const result = await deps.scheduler.advanceTo(new Date(request.body.to))
+      return { ...view(), fired: result.fired, skipped: result.skipped }
+    },
+  )
+}

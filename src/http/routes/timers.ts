@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { deadlineKinds } from '../../../machines/index.js'
+import type { AppDeps } from '../../app.js'
+import type { TimerRow } from '../../db/tables/timer.js'
+import { listTimers } from '../../domain/timers.js'
+import { shanghaiDateTime } from '../../scheduler/calendar.js'
+import { errorResponses, page, pageQuery } from '../schemas.js'
+
+export const timerView = z
+  .object({
+    projectId: z.uuid(),
+    kind: z.enum([...deadlineKinds, 'delay']),
+    dueAt: z.string(),
+    dueInShanghai: z.string(),
+    event: z.unknown().describe('what the scheduler will send'),
+  })
+  .meta({ id: 'Timer' })
+
+export const viewTimer = (t: TimerRow) => ({
+  projectId: t.project_id,
+  kind: t.kind,
+  dueAt: t.due_at.toISOString(),
+  dueInShanghai: shanghaiDateTime(t.due_at),
+  event: t.event,
+})
+
+export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/timers',
+    {
+      schema: {
+        tags: ['calendar'],
+        summary: 'Pending scheduled transitions, in the order they will fire',
+        querystring: z.object({
+          projectId: z.uuid().optional(),
+          kind: z.enum([...deadlineKinds, 'delay']).optional(),
+          dueBefore: z.iso.datetime({ offset: true }).optional(),
+          ...pageQuery,
+        }),
+        response: { 200: page(timerView), 400: errorResponses[400] },
+      },
+    },
+    async (request) => {
+      const { dueBefore, ...rest } = request.query
+      const result = await listTimers(deps.db, { ...rest, dueBefore: dueBefore ? new Date(dueBefore) : undefined })
+      return { items: result.items.map(viewTimer), nextCursor: result.nextCursor }
+    },
+  )
+}

@@ -1,0 +1,114 @@
+/**
+ * The year's calendar (R7, R11, R13, R24) as instants. Dates people say ("the end of March")
+ * are read in Asia/Shanghai; instants are stored in UTC. China has kept UTC+8 without daylight
+ * saving since 1992, so the offset is fixed here rather than looked up.
+ */
+export const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000
+
+export type Period = `${number}-H${1 | 2}`
+
+export interface ProgressMeeting {
+  period: Period
+  /** When the town committee holds the meeting (09:00 local unless set otherwise). */
+  meetingAt: Date
+  /** Reports are due by the end of this day (a week before the meeting by default). */
+  reportDueAt: Date
+}
+
+export interface YearCalendar {
+  year: number
+  declarationDeadline: Date
+  progressMeetings: [ProgressMeeting, ProgressMeeting]
+  acceptanceDeadline: Date
+  /** False while the year runs on the configured defaults. */
+  stored: boolean
+}
+
+/** Month-day defaults, configurable per deployment (CALENDAR_* variables). */
+export interface CalendarDefaults {
+  declarationDeadline: MonthDay
+  progressMeetings: [MonthDay, MonthDay]
+  reportLeadDays: number
+  acceptanceDeadline: MonthDay
+}
+
+export interface MonthDay {
+  month: number
+  day: number
+}
+
+export const standardDefaults: CalendarDefaults = {
+  declarationDeadline: { month: 3, day: 31 },
+  progressMeetings: [
+    { month: 6, day: 30 },
+    { month: 12, day: 20 },
+  ],
+  reportLeadDays: 7,
+  acceptanceDeadline: { month: 12, day: 31 },
+}
+
+export function parseMonthDay(text: string): MonthDay {
+  const match = /^(\d{2})-(\d{2})$/.exec(text)
+  const month = Number(match?.[1])
+  const day = Number(match?.[2])
+  if (!match || month < 1 || month > 12 || day < 1 || day > 31) throw new Error(`${text} is not a MM-DD date`)
+  return { month, day }
+}
+
+const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate()
+
+/** 29 February in a common year means its last day, 28 February. */
+function clampDay(year: number, { month, day }: MonthDay): MonthDay {
+  return { month, day: Math.min(day, daysInMonth(year, month)) }
+}
+
+/** 23:59:59.999 on that day in Asia/Shanghai, as a UTC instant. */
+export function endOfDayInShanghai(year: number, monthDay: MonthDay): Date {
+  const { month, day } = clampDay(year, monthDay)
+  return new Date(Date.UTC(year, month - 1, day, 23, 59, 59, 999) - SHANGHAI_OFFSET_MS)
+}
+
+export function atLocalTime(year: number, monthDay: MonthDay, hour: number): Date {
+  const { month, day } = clampDay(year, monthDay)
+  return new Date(Date.UTC(year, month - 1, day, hour) - SHANGHAI_OFFSET_MS)
+}
+
+/** A YYYY-MM-DD date as the end of that day in Asia/Shanghai. */
+export function endOfDateInShanghai(date: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
+  return endOfDayInShanghai(year, { month, day })
+}
+
+/** The local calendar date of an instant, in Asia/Shanghai. */
+export function shanghaiDate(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+export function shanghaiDateTime(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 23) + ' +08:00'
+}
+
+export function defaultCalendar(year: number, defaults: CalendarDefaults = standardDefaults): YearCalendar {
+  const meeting = (index: 0 | 1): ProgressMeeting => {
+    const meetingAt = atLocalTime(year, defaults.progressMeetings[index], 9)
+    const dueDay = new Date(Date.parse(`${shanghaiDate(meetingAt)}T00:00:00Z`) - defaults.reportLeadDays * 86_400_000)
+    return {
+      period: `${year}-H${(index + 1) as 1 | 2}`,
+      meetingAt,
+      reportDueAt: endOfDayInShanghai(dueDay.getUTCFullYear(), {
+        month: dueDay.getUTCMonth() + 1,
+        day: dueDay.getUTCDate(),
+      }),
+    }
+  }
+  return {
+    year,
+    declarationDeadline: endOfDayInShanghai(year, defaults.declarationDeadline),
+    progressMeetings: [meeting(0), meeting(1)],
+    acceptanceDeadline: endOfDayInShanghai(year, defaults.acceptanceDeadline),
+    stored: false,
+  }
+}
+
+/** Looks a year's calendar up; years nobody stored run on the defaults. */
+export type CalendarOf = (year: number) => YearCalendar

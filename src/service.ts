@@ -1,0 +1,38 @@
+import type { Logger } from 'pino'
+import { buildApp } from './app.js'
+import type { DatabaseHandle } from './db/connect.js'
+import type { Clock } from './engine/clock.js'
+import { createEngine } from './engine/engine.js'
+import { standardDefaults, type CalendarDefaults } from './scheduler/calendar.js'
+import { createScheduler } from './scheduler/scheduler.js'
+
+/** Wires engine, scheduler and HTTP app over one database; the server, tests and benchmarks share it. */
+export interface ServiceOptions {
+  database: DatabaseHandle
+  clock: Clock
+  logger: Logger
+  /** Fastify's request logging; off in tests and benchmarks. */
+  httpLogger?: Logger | false
+  minReviews?: number
+  calendarDefaults?: CalendarDefaults
+  bodyLimit?: number
+  scheduler?: { intervalMs: number; batchSize: number }
+}
+
+export async function createService(options: ServiceOptions) {
+  const { database, clock, logger } = options
+  const calendarDefaults = options.calendarDefaults ?? standardDefaults
+  const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? 3, calendarDefaults })
+  const scheduler = createScheduler({
+    db: database.db,
+    engine,
+    clock,
+    logger,
+    ...(options.scheduler ?? { intervalMs: 1000, batchSize: 500 }),
+  })
+  const app = await buildApp(
+    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, calendarDefaults },
+    { bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: options.httpLogger ?? false },
+  )
+  return { engine, scheduler, app }
+}
