@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DeadlineKind } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { TimerKind, TimerRow } from '../db/tables/timer.js'
-import type { YearCalendar } from '../scheduler/calendar.js'
+import { firesAfter, type YearCalendar } from '../scheduler/calendar.js'
 import { pageQuery, type Page } from './pagination.js'
 
 export interface TimerFilter {
@@ -48,17 +48,17 @@ export async function rescheduleCalendarTimers(db: Executor, calendar: YearCalen
       .where('project_id', 'in', (eb) => eb.selectFrom('project').select('id').where('year', '=', calendar.year))
   const [h1, h2] = calendar.progressMeetings
   const results = [
-    await ofYear('declarationDeadline').set({ due_at: calendar.declarationDeadline }).executeTakeFirst(),
+    await ofYear('declarationDeadline').set({ due_at: firesAfter(calendar.declarationDeadline) }).executeTakeFirst(),
     await ofYear('acceptanceDeadline')
-      .set({ due_at: calendar.acceptanceDeadline })
+      .set({ due_at: firesAfter(calendar.acceptanceDeadline) })
       .where(sql<boolean>`not exists (select 1 from project p where p.id = timer.project_id
         and jsonb_typeof(p.snapshot->'context'->'extension') = 'object')`)
       .executeTakeFirst(),
     await db
       .updateTable('timer')
       .set({
-        due_at: sql<Date>`case timer.event->>'period' when ${h1.period} then ${h1.reportDueAt}::timestamptz
-                                                       else ${h2.reportDueAt}::timestamptz end`,
+        due_at: sql<Date>`case timer.event->>'period' when ${h1.period} then ${firesAfter(h1.reportDueAt)}::timestamptz
+                                                       else ${firesAfter(h2.reportDueAt)}::timestamptz end`,
       })
       .where('kind', '=', 'progressReportDue')
       .where(sql<string>`timer.event->>'period'`, 'in', [h1.period, h2.period])

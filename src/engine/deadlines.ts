@@ -1,5 +1,5 @@
 import type { DeadlineKind, ProjectMachineDefinition, StateMeta } from '../../machines/index.js'
-import type { CalendarOf } from '../scheduler/calendar.js'
+import { firesAfter, type CalendarOf } from '../scheduler/calendar.js'
 import type { Snapshot } from './snapshot.js'
 
 /**
@@ -23,11 +23,11 @@ function candidates(kind: DeadlineKind, snapshot: Snapshot, year: number, calend
   const context = snapshot.context
   switch (kind) {
     case 'declarationDeadline':
-      return [{ dueAt: calendarOf(year).declarationDeadline, event: { type: 'DECLARATION_DEADLINE' } }]
+      return [{ dueAt: firesAfter(calendarOf(year).declarationDeadline), event: { type: 'DECLARATION_DEADLINE' } }]
     case 'acceptanceDeadline':
       return [
         {
-          dueAt: context.extension ? new Date(context.extension.until) : calendarOf(year).acceptanceDeadline,
+          dueAt: firesAfter(context.extension ? new Date(context.extension.until) : calendarOf(year).acceptanceDeadline),
           event: { type: 'ACCEPTANCE_DEADLINE' },
         },
       ]
@@ -39,7 +39,7 @@ function candidates(kind: DeadlineKind, snapshot: Snapshot, year: number, calend
       for (let y = year; y <= Math.max(year, lastYear); y++) periods.push(...calendarOf(y).progressMeetings)
       return periods
         .filter((m) => m.reportDueAt.getTime() > approvedAt)
-        .map((m) => ({ dueAt: m.reportDueAt, event: { type: 'PROGRESS_REPORT_DUE', period: m.period } }))
+        .map((m) => ({ dueAt: firesAfter(m.reportDueAt), event: { type: 'PROGRESS_REPORT_DUE', period: m.period } }))
     }
   }
 }

@@ -7,6 +7,7 @@ import { getProject } from '../domain/projects.js'
 import { Refusal, versionConflict } from '../errors.js'
 import type { CalendarDefaults } from '../scheduler/calendar.js'
 import type { Clock } from './clock.js'
+import type { TimerOp } from './effects.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
 import { writeTransitions } from './write.js'
 
@@ -43,6 +44,18 @@ export interface FireResult {
   fired: number
   /** The ones the machine refused (no longer applicable); dropped. */
   skipped: number
+}
+
+interface DueTimer {
+  projectId: string
+  key: string
+  event: { type: string } & Record<string, unknown>
+  dueAt: Date
+}
+
+function insertByDue(queue: DueTimer[], timer: DueTimer) {
+  const at = queue.findIndex((q) => q.dueAt > timer.dueAt)
+  queue.splice(at < 0 ? queue.length : at, 0, timer)
 }
 
 /** Calendars a project's deadlines may need: its year, and the year an extension rolls into. */
@@ -139,14 +152,30 @@ export function createEngine(options: EngineOptions) {
         .execute()
       const calendarOf = await loadCalendars(trx, projects.flatMap(yearsOf), calendarDefaults)
       const current = new Map(projects.map((p) => [p.id, p]))
+      // Due order, also for timers a firing sets that are themselves already due (after downtime,
+      // the second half-year report falls due before the acceptance deadline that ends it).
+      const queue: DueTimer[] = timers.map((t) => ({
+        projectId: t.project_id,
+        key: t.key,
+        event: t.event as { type: string },
+        dueAt: t.due_at,
+      }))
       const planned: PlannedTransition[] = []
       let skipped = 0
-      for (const timer of timers) {
-        const project = current.get(timer.project_id)!
+      for (let steps = 0; queue.length > 0 && steps < limit * 10; steps++) {
+        const timer = queue.shift()!
+        const project = current.get(timer.projectId)!
+        const consumed: TimerOp = { op: 'delete', key: timer.key }
         try {
-          const plan = planEvent(project, timer.event as { type: string }, { now, actor: 'scheduler', calendarOf })
+          const plan = planEvent(project, timer.event, { now, actor: 'scheduler', calendarOf })
+          plan.timers.unshift(consumed)
           planned.push(plan)
           current.set(project.id, plan.project)
+          for (const op of plan.timers) {
+            const replaced = queue.findIndex((q) => q.projectId === project.id && q.key === op.key)
+            if (replaced >= 0) queue.splice(replaced, 1)
+            if (op.op === 'set' && op.dueAt <= now) insertByDue(queue, { projectId: project.id, ...op, event: op.event as DueTimer['event'] })
+          }
         } catch (error) {
           if (!(error instanceof Refusal)) throw error
           // The project moved on since the timer was set; its machine no longer takes the event.

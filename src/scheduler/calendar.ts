@@ -110,5 +110,11 @@ export function defaultCalendar(year: number, defaults: CalendarDefaults = stand
   }
 }
 
+/**
+ * A deadline is the last instant that is still on time (23:59:59.999 local); the scheduled
+ * transition is due at the first instant after it (00:00:00.000 the next day).
+ */
+export const firesAfter = (deadline: Date): Date => new Date(deadline.getTime() + 1)
+
 /** Looks a year's calendar up; years nobody stored run on the defaults. */
 export type CalendarOf = (year: number) => YearCalendar
