@@ -38,6 +38,18 @@ describe('HTTP: machine definitions, OpenAPI, docs and health', () => {
       expect(review).toMatchObject({ label: '评审打分', roles: ['reviewer'] })
       expect(review.payloadSchema.required).toEqual(['reviewer', 'score', 'opinion'])
     }
+    for (const described of items) {
+      const timed = described.transitions.filter((t: { timer: unknown }) => t.timer !== null)
+      expect(timed.map((t: { from: string; event: string; to: string | null; timer: { deadline: string } }) => [t.from, t.event, t.to, t.timer.deadline])).toEqual([
+        ['draft', 'DECLARATION_DEADLINE', 'overdueDeclaration', 'declarationDeadline'],
+        ['returned', 'DECLARATION_DEADLINE', 'overdueDeclaration', 'declarationDeadline'],
+        ['planning', 'PROGRESS_REPORT_DUE', null, 'progressReportDue'],
+        ['implementing', 'PROGRESS_REPORT_DUE', null, 'progressReportDue'],
+        ['implementing', 'ACCEPTANCE_DEADLINE', 'overdueAcceptance', 'acceptanceDeadline'],
+        ['rectifying', 'ACCEPTANCE_DEADLINE', 'overdueAcceptance', 'acceptanceDeadline'],
+      ])
+      expect(described.events.find((e: { type: string }) => e.type === 'ACCEPTANCE_DEADLINE').roles).toEqual(['system'])
+    }
     const one = (await app.inject({ method: 'GET', url: '/api/v1/machines/promotion' })).json()
     expect(one).toEqual(items[2])
   })

@@ -124,3 +124,47 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
     })
   })
 })
+
+describe('deadline guards', () => {
+  const d = driver('innovation')
+
+  it('inAnnualRound: the declaration deadline spares supplementary and late-allowed declarations (R7, R9)', () => {
+    const deadline = d.event({ type: 'DECLARATION_DEADLINE' })
+    expect(d.start().can(deadline)).toBe(true)
+    const supplementary = d.definition.machine.resolveState({
+      value: 'draft',
+      context: { ...d.start().context, supplementary: true },
+    })
+    expect(supplementary.can(deadline)).toBe(false)
+    const allowedLate = d.run(pathTo.overdueDeclaration!.concat(stepFor('ALLOW_LATE_DECLARATION', 'draft')))
+    expect(allowedLate.value).toBe('draft')
+    expect(allowedLate.can(deadline)).toBe(false)
+  })
+
+  it('progressReportMissing: a report, or an earlier flag, for that half year means no flag', () => {
+    const implementing = d.run(pathTo.implementing!)
+    const due = d.event({ type: 'PROGRESS_REPORT_DUE', period: '2026-H1' })
+    expect(implementing.can(due)).toBe(true)
+    const flagged = d.apply(implementing, { type: 'PROGRESS_REPORT_DUE', period: '2026-H1' })[0]
+    expect(flagged.context.missingReports).toEqual([{ period: '2026-H1', at: '2026-05-01T00:00:00.000Z' }])
+    expect(flagged.can(due)).toBe(false)
+    const reported = d.run([{ type: 'SUBMIT_PROGRESS_REPORT', ...payloads.SUBMIT_PROGRESS_REPORT }], implementing)
+    expect(reported.can(due)).toBe(false)
+    expect(reported.context.progressReports[0]!.late).toBe(false)
+    const lateReport = d.run([{ type: 'SUBMIT_PROGRESS_REPORT', ...payloads.SUBMIT_PROGRESS_REPORT }], flagged)
+    expect(lateReport.context.progressReports[0]!.late).toBe(true)
+  })
+
+  it('extensionInFuture: an extension must end after now', () => {
+    const overdue = d.run(pathTo.overdueAcceptance!)
+    expect(overdue.can(d.event({ type: 'GRANT_EXTENSION', until: '2026-04-30T00:00:00Z', reason: '迟了' }))).toBe(false)
+    expect(overdue.can(d.event({ type: 'GRANT_EXTENSION', until: '2026-05-01T00:00:00.001Z', reason: '滚动' }))).toBe(true)
+  })
+
+  it('marks an acceptance request made after the deadline as late', () => {
+    const late = d.run([...pathTo.overdueAcceptance!, stepFor('RECORD_LEDGER_ENTRY', null), stepFor('REQUEST_ACCEPTANCE', null)])
+    expect(late.value).toBe('acceptanceRequested')
+    expect(late.context.acceptanceRequests.map((r) => r.late)).toEqual([true])
+    expect(d.run(pathTo.acceptanceRequested!).context.acceptanceRequests.map((r) => r.late)).toEqual([false])
+  })
+})
