@@ -8,10 +8,8 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test BENCH_PROJECTS=100000 npm run bench:deadline
  *   BENCH_BATCH=1000 …                                        # timers per scheduler transaction
  */
-import { sql } from 'kysely'
 import { pino } from 'pino'
-import { connectPglite, connectPostgres } from '../src/db/connect.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import { openBenchDatabase } from './support/database.js'
 import { getOrganization, createOrganization } from '../src/domain/organizations.js'
 import { ManualClock } from '../src/engine/clock.js'
 import { planStart } from '../src/engine/plan.js'
@@ -26,12 +24,7 @@ let peakRss = 0
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25)
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20)
 
-const schema = `bench_${Date.now()}`
-const database = process.env.DATABASE_URL
-  ? connectPostgres(process.env.DATABASE_URL, { searchPath: schema, max: 4 })
-  : await connectPglite()
-if (database.kind === 'postgres') await sql`create schema ${sql.id(schema)}`.execute(database.db)
-await migrateToLatest(database.db, database.kind === 'postgres' ? { schema } : {})
+const database = await openBenchDatabase(4)
 
 const clock = new ManualClock('2026-02-01T00:00:00.000Z')
 const { scheduler, app } = await createService({
@@ -100,5 +93,4 @@ console.log(
 )
 
 await app.close()
-if (database.kind === 'postgres') await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db)
-await database.close()
+await database.drop()

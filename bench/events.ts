@@ -7,10 +7,8 @@
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_PROJECTS=50 npm run bench
  */
 import autocannon from 'autocannon'
-import { sql } from 'kysely'
 import { pino } from 'pino'
-import { connectPglite, connectPostgres } from '../src/db/connect.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import { openBenchDatabase } from './support/database.js'
 import { systemClock } from '../src/engine/clock.js'
 import { createService } from '../src/service.js'
 import { declarations, pathTo } from '../test/support/fixtures.js'
@@ -19,12 +17,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
 const projectCount = Number(process.env.BENCH_PROJECTS ?? 50)
 
-const schema = `bench_${Date.now()}`
-const database = process.env.DATABASE_URL
-  ? connectPostgres(process.env.DATABASE_URL, { searchPath: schema, max: 20 })
-  : await connectPglite()
-if (database.kind === 'postgres') await sql`create schema ${sql.id(schema)}`.execute(database.db)
-await migrateToLatest(database.db, database.kind === 'postgres' ? { schema } : {})
+const database = await openBenchDatabase(20)
 
 const { app, engine } = await createService({ database, clock: systemClock, logger: pino({ level: 'silent' }) })
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -93,5 +86,4 @@ console.log(
 )
 
 await app.close()
-if (database.kind === 'postgres') await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db)
-await database.close()
+await database.drop()

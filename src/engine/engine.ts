@@ -123,22 +123,26 @@ export function createEngine(options: EngineOptions) {
   async function fireDueTimers(limit: number): Promise<FireResult> {
     const now = clock.now()
     const { plans, result } = await db.transaction().execute(async (trx) => {
-      const candidates = await trx
-        .selectFrom('timer')
-        .select('project_id')
-        .where('due_at', '<=', now)
-        .orderBy('due_at')
-        .orderBy('id')
-        .limit(limit)
-        .execute()
-      const candidateIds = [...new Set(candidates.map((c) => c.project_id))]
-      if (candidateIds.length === 0) return { plans: [], result: { claimed: 0, fired: 0, skipped: 0 } }
+      // Up to `limit` projects with due timers, earliest first, skipping those another process holds.
       const projects = await trx
         .selectFrom('project')
-        .selectAll()
-        .where('id', 'in', candidateIds)
-        .orderBy('id')
-        .forUpdate()
+        .innerJoin(
+          (eb) =>
+            eb
+              .selectFrom('timer')
+              .select(['project_id', (e) => e.fn.min('due_at').as('first_due')])
+              .where('due_at', '<=', now)
+              .groupBy('project_id')
+              .orderBy('first_due')
+              .limit(limit * 4)
+              .as('due'),
+          (join) => join.onRef('due.project_id', '=', 'project.id'),
+        )
+        .selectAll('project')
+        .orderBy('due.first_due')
+        .orderBy('project.id')
+        .limit(limit)
+        .forUpdate('project')
         .skipLocked()
         .execute()
       if (projects.length === 0) return { plans: [], result: { claimed: 0, fired: 0, skipped: 0 } }
