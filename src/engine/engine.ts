@@ -7,7 +7,6 @@ import { getProject } from '../domain/projects.js'
 import { Refusal, versionConflict } from '../errors.js'
 import type { CalendarDefaults } from '../scheduler/calendar.js'
 import type { Clock } from './clock.js'
-import type { TimerOp } from './effects.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
 import { writeTransitions } from './write.js'
 
@@ -47,6 +46,8 @@ export interface FireResult {
 }
 
 interface DueTimer {
+  /** Set for a stored timer; a timer set during the batch has none yet. */
+  id?: string
   projectId: string
   key: string
   event: { type: string } & Record<string, unknown>
@@ -127,14 +128,21 @@ export function createEngine(options: EngineOptions) {
       const projects = await trx
         .selectFrom('project')
         .innerJoin(
+          // The earliest due timers by index, then per project: no scan of everything that is due.
           (eb) =>
             eb
-              .selectFrom('timer')
-              .select(['project_id', (e) => e.fn.min('due_at').as('first_due')])
-              .where('due_at', '<=', now)
-              .groupBy('project_id')
-              .orderBy('first_due')
-              .limit(limit * 4)
+              .selectFrom((inner) =>
+                inner
+                  .selectFrom('timer')
+                  .select(['project_id', 'due_at'])
+                  .where('due_at', '<=', now)
+                  .orderBy('due_at')
+                  .orderBy('id')
+                  .limit(limit * 4)
+                  .as('earliest'),
+              )
+              .select(['earliest.project_id', (e) => e.fn.min('earliest.due_at').as('first_due')])
+              .groupBy('earliest.project_id')
               .as('due'),
           (join) => join.onRef('due.project_id', '=', 'project.id'),
         )
@@ -159,36 +167,48 @@ export function createEngine(options: EngineOptions) {
       // Due order, also for timers a firing sets that are themselves already due (after downtime,
       // the second half-year report falls due before the acceptance deadline that ends it).
       const queue: DueTimer[] = timers.map((t) => ({
+        id: t.id,
         projectId: t.project_id,
         key: t.key,
-        event: t.event as { type: string },
+        event: t.event as DueTimer['event'],
         dueAt: t.due_at,
       }))
       const planned: PlannedTransition[] = []
+      const lastPlanOf = new Map<string, PlannedTransition>()
+      // Stored timers this batch fired, skipped or replaced; the rest stay for the next batch.
+      const consumedIds: string[] = []
       let skipped = 0
       for (let steps = 0; queue.length > 0 && steps < limit * 10; steps++) {
         const timer = queue.shift()!
+        if (timer.id) consumedIds.push(timer.id)
         const project = current.get(timer.projectId)!
-        const consumed: TimerOp = { op: 'delete', key: timer.key }
         try {
           const plan = planEvent(project, timer.event, { now, actor: 'scheduler', calendarOf })
-          plan.timers.unshift(consumed)
+          // The timer is used up unless the transition sets its key again.
+          plan.timers.unshift({ op: 'delete', key: timer.key })
           planned.push(plan)
+          lastPlanOf.set(project.id, plan)
           current.set(project.id, plan.project)
           for (const op of plan.timers) {
             const replaced = queue.findIndex((q) => q.projectId === project.id && q.key === op.key)
-            if (replaced >= 0) queue.splice(replaced, 1)
-            if (op.op === 'set' && op.dueAt <= now) insertByDue(queue, { projectId: project.id, ...op, event: op.event as DueTimer['event'] })
+            if (replaced >= 0) {
+              const [gone] = queue.splice(replaced, 1)
+              if (gone?.id) consumedIds.push(gone.id)
+            }
+            if (op.op === 'set' && op.dueAt <= now) {
+              insertByDue(queue, { projectId: project.id, key: op.key, event: op.event as DueTimer['event'], dueAt: op.dueAt })
+            }
           }
         } catch (error) {
           if (!(error instanceof Refusal)) throw error
           // The project moved on since the timer was set; its machine no longer takes the event.
           skipped += 1
+          lastPlanOf.get(project.id)?.timers.push({ op: 'delete', key: timer.key })
           logger.info({ projectId: project.id, timer: timer.key, code: error.code }, 'timer skipped')
         }
       }
-      await writeTransitions(trx, planned, { firedTimerIds: timers.map((t) => t.id) })
-      return { plans: planned, result: { claimed: timers.length, fired: planned.length, skipped } }
+      await writeTransitions(trx, planned, { firedTimerIds: consumedIds })
+      return { plans: planned, result: { claimed: consumedIds.length, fired: planned.length, skipped } }
     })
     logTransitions(plans)
     return result
