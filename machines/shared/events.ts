@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isoDate, person } from './declaration.js'
+import { endOfShanghaiDate } from './time.js'
 import type { DeadlineKind, Role } from './vocabulary.js'
 
 /**
@@ -119,7 +120,10 @@ export const commonPayloads = {
   }),
   ACCEPTANCE_DEADLINE: z.object({}),
   GRANT_EXTENSION: z.object({
-    until: z.iso.datetime({ offset: true }).describe('the new acceptance deadline, an instant (may be next year: 滚动实施)'),
+    until: z
+      .union([z.iso.date(), z.iso.datetime({ offset: true })])
+      .transform((value) => (value.length === 10 ? endOfShanghaiDate(value) : new Date(value)).toISOString())
+      .describe('the new acceptance deadline: YYYY-MM-DD (end of that day, Asia/Shanghai) or an instant; may be next year (滚动实施)'),
     reason: text(2000),
   }),
 } as const

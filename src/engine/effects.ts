@@ -42,17 +42,23 @@ export function actionEffects(actions: readonly ActionLike[], now: Date): { time
 }
 
 /**
- * Calendar timers after a transition: set what the new state wants, delete what the old state
- * had and the new one does not want. A timer's key is its deadline kind: one of each per project.
+ * Calendar timers after a transition: set those the new state wants that differ from what the
+ * old state wanted, delete those no longer wanted. A timer's key is its deadline kind: one of
+ * each per project. Most events (a ledger entry, a review) change nothing here and write nothing.
  */
 export function deadlineEffects(
-  before: readonly DeadlineKind[],
-  desired: readonly DesiredTimer[],
-  after: readonly DeadlineKind[],
+  before: { kinds: readonly DeadlineKind[]; desired: readonly DesiredTimer[] },
+  after: { kinds: readonly DeadlineKind[]; desired: readonly DesiredTimer[] },
 ): TimerOp[] {
-  const ops: TimerOp[] = desired.map((d) => ({ op: 'set', key: d.kind, kind: d.kind, event: d.event, dueAt: d.dueAt }))
-  for (const kind of new Set([...before, ...after])) {
-    if (!desired.some((d) => d.kind === kind)) ops.push({ op: 'delete', key: kind })
+  const same = (a: DesiredTimer, b: DesiredTimer | undefined) =>
+    b !== undefined && a.dueAt.getTime() === b.dueAt.getTime() && JSON.stringify(a.event) === JSON.stringify(b.event)
+  const ops: TimerOp[] = after.desired
+    .filter((d) => !same(d, before.desired.find((b) => b.kind === d.kind)))
+    .map((d) => ({ op: 'set', key: d.kind, kind: d.kind, event: d.event, dueAt: d.dueAt }))
+  for (const kind of new Set([...before.kinds, ...after.kinds])) {
+    const stillWanted = after.desired.some((d) => d.kind === kind)
+    const mayExist = before.desired.some((d) => d.kind === kind) || !after.kinds.includes(kind)
+    if (!stillWanted && mayExist) ops.push({ op: 'delete', key: kind })
   }
   return ops
 }

@@ -122,7 +122,13 @@ export function planStart(
     event,
     actor,
     at: now,
-    timers: [...effects.timers, ...deadlineEffects([], desiredTimers(definition, snapshot, input.year, calendarOf), deadlinesOf(definition, state))],
+    timers: [
+      ...effects.timers,
+      ...deadlineEffects(
+        { kinds: [], desired: [] },
+        { kinds: deadlinesOf(definition, state), desired: desiredTimers(definition, snapshot, input.year, calendarOf) },
+      ),
+    ],
     outbox: [...effects.outbox, transitionedMessage(project, null, 'CREATE', state, actor, now)],
   }
 }
@@ -182,9 +188,8 @@ export function planEvent(
   }
   const effects = actionEffects(actions, now)
   const deadlines = deadlineEffects(
-    deadlinesOf(definition, from),
-    desiredTimers(definition, next, project.year, calendarOf),
-    deadlinesOf(definition, state),
+    { kinds: deadlinesOf(definition, from), desired: desiredTimers(definition, snapshot, project.year, calendarOf) },
+    { kinds: deadlinesOf(definition, state), desired: desiredTimers(definition, next, project.year, calendarOf) },
   )
   return {
     project: after,

@@ -1,9 +1,9 @@
+import { endOfShanghaiDate, endOfShanghaiDay, SHANGHAI_OFFSET_MS } from '../../machines/shared/time.js'
+
 /**
  * The year's calendar (R7, R11, R13, R24) as instants. Dates people say ("the end of March")
- * are read in Asia/Shanghai; instants are stored in UTC. China has kept UTC+8 without daylight
- * saving since 1992, so the offset is fixed here rather than looked up.
+ * are read in Asia/Shanghai; instants are stored in UTC.
  */
-export const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000
 
 export type Period = `${number}-H${1 | 2}`
 
@@ -57,27 +57,17 @@ export function parseMonthDay(text: string): MonthDay {
 
 const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate()
 
-/** 29 February in a common year means its last day, 28 February. */
-function clampDay(year: number, { month, day }: MonthDay): MonthDay {
-  return { month, day: Math.min(day, daysInMonth(year, month)) }
+/** 23:59:59.999 on that day in Asia/Shanghai, as a UTC instant; 29 February in a common year means the 28th. */
+export function endOfDayInShanghai(year: number, { month, day }: MonthDay): Date {
+  return endOfShanghaiDay(year, month, day)
 }
 
-/** 23:59:59.999 on that day in Asia/Shanghai, as a UTC instant. */
-export function endOfDayInShanghai(year: number, monthDay: MonthDay): Date {
-  const { month, day } = clampDay(year, monthDay)
-  return new Date(Date.UTC(year, month - 1, day, 23, 59, 59, 999) - SHANGHAI_OFFSET_MS)
-}
-
-export function atLocalTime(year: number, monthDay: MonthDay, hour: number): Date {
-  const { month, day } = clampDay(year, monthDay)
-  return new Date(Date.UTC(year, month - 1, day, hour) - SHANGHAI_OFFSET_MS)
+export function atLocalTime(year: number, { month, day }: MonthDay, hour: number): Date {
+  return new Date(Date.UTC(year, month - 1, Math.min(day, daysInMonth(year, month)), hour) - SHANGHAI_OFFSET_MS)
 }
 
 /** A YYYY-MM-DD date as the end of that day in Asia/Shanghai. */
-export function endOfDateInShanghai(date: string): Date {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
-  return endOfDayInShanghai(year, { month, day })
-}
+export const endOfDateInShanghai = endOfShanghaiDate
 
 /** The local calendar date of an instant, in Asia/Shanghai. */
 export function shanghaiDate(instant: Date): string {

@@ -59,20 +59,41 @@ describe('effects of XState actions', () => {
 describe('calendar deadline effects', () => {
   const dueAt = new Date('2026-12-31T15:59:59.999Z')
 
-  it('sets the timers the new state wants and deletes those the old state had', () => {
+  const acceptance = { kind: 'acceptanceDeadline' as const, dueAt, event: { type: 'ACCEPTANCE_DEADLINE' } }
+  const report = (period: string) => ({
+    kind: 'progressReportDue' as const,
+    dueAt: new Date(`${period === '2026-H1' ? '2026-06-23' : '2026-12-13'}T16:00:00.000Z`),
+    event: { type: 'PROGRESS_REPORT_DUE', period },
+  })
+  const implementing = ['progressReportDue', 'acceptanceDeadline'] as const
+
+  it('sets what a newly entered state wants', () => {
+    expect(deadlineEffects({ kinds: [], desired: [] }, { kinds: ['acceptanceDeadline'], desired: [acceptance] })).toEqual([
+      { op: 'set', key: 'acceptanceDeadline', kind: 'acceptanceDeadline', event: { type: 'ACCEPTANCE_DEADLINE' }, dueAt },
+    ])
+  })
+
+  it('deletes what the state left behind wanted', () => {
     expect(
-      deadlineEffects(
-        ['progressReportDue', 'acceptanceDeadline'],
-        [],
-        [],
-      ),
+      deadlineEffects({ kinds: implementing, desired: [report('2026-H1'), acceptance] }, { kinds: [], desired: [] }),
     ).toEqual([
       { op: 'delete', key: 'progressReportDue' },
       { op: 'delete', key: 'acceptanceDeadline' },
     ])
+  })
+
+  it('writes nothing when an event leaves the wanted timers as they were', () => {
+    const same = { kinds: implementing, desired: [report('2026-H1'), acceptance] }
+    expect(deadlineEffects(same, { ...same, desired: [report('2026-H1'), acceptance] })).toEqual([])
+  })
+
+  it('moves a recurring timer to its next occurrence', () => {
     expect(
-      deadlineEffects([], [{ kind: 'acceptanceDeadline', dueAt, event: { type: 'ACCEPTANCE_DEADLINE' } }], ['acceptanceDeadline']),
-    ).toEqual([{ op: 'set', key: 'acceptanceDeadline', kind: 'acceptanceDeadline', event: { type: 'ACCEPTANCE_DEADLINE' }, dueAt }])
+      deadlineEffects(
+        { kinds: implementing, desired: [report('2026-H1'), acceptance] },
+        { kinds: implementing, desired: [report('2026-H2'), acceptance] },
+      ),
+    ).toEqual([expect.objectContaining({ op: 'set', key: 'progressReportDue', event: { type: 'PROGRESS_REPORT_DUE', period: '2026-H2' } })])
   })
 
   it('keeps the last operation per project and key', () => {
