@@ -16,4 +16,7 @@ export const foundation = createProjectMachine({
     feasibilityReview: '纳入手册论证中',
     institutionalized: '已纳入手册（固化为制度）',
   },
+  // R1: the handbook's items for the category; R9: raised year by year; R5: the "1" of 1+X.
+  submitRules: ['handbookItemsCovered', 'targetsNotLowered'],
+  creationRules: ['oneFoundationPerYear'],
 })

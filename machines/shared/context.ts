@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { evidence, planItem } from './events.js'
-import type { IndicatorName, EvaluationForm } from './events.js'
+import type { IndicatorName, EvaluationForm, PublicityKind } from './events.js'
 import type { GradingPolicy } from './grading.js'
 import type { Grade, ProjectType } from './vocabulary.js'
 
@@ -53,12 +53,35 @@ export interface ProjectContext {
     by: string
     at: string
   }>
-  evaluations: Array<{
-    forms: Record<EvaluationForm, string>
+  /** Acceptance group members' assessments, by form, in each acceptance round (R14). */
+  assessments: Array<{
+    round: number
+    assessor: string
+    form: EvaluationForm
+    findings: string
     indicators: Record<IndicatorName, number>
-    comment: string
+    by: string
+    at: string
+  }>
+  /** The group's conclusions: averaged indicators, weighted score and grade, with the policy used. */
+  evaluations: Array<{
+    round: number
+    indicators: Record<IndicatorName, number>
     score: number
     grade: Grade
+    policy: GradingPolicy
+    assessors: string[]
+    comment: string
+    by: string
+    at: string
+  }>
+  spotChecks: Array<{ spotCheckId: string; findings: string; rating: 'good' | 'fair' | 'poor'; by: string; at: string }>
+  publicity: Array<{
+    kind: PublicityKind
+    date: string
+    title: string
+    description: string
+    url: string | null
     by: string
     at: string
   }>
@@ -66,7 +89,15 @@ export interface ProjectContext {
     rationale: string
     proposedBy: string
     proposedAt: string
-    system: null | { title: string; content: string; feasibility: string; operability: string; by: string; at: string }
+    system: null | {
+      title: string
+      content: string
+      effectiveDate: string
+      feasibility: string
+      operability: string
+      by: string
+      at: string
+    }
     declined: null | { reason: string; by: string; at: string }
   }
   closure: null | { note: string; promoted: boolean; by: string; at: string }
@@ -107,7 +138,10 @@ export function initialContext(input: ProjectInput): ProjectContext {
     ledger: [],
     progressReports: [],
     acceptanceRequests: [],
+    assessments: [],
     evaluations: [],
+    spotChecks: [],
+    publicity: [],
     promotion: null,
     closure: null,
     policy: input.policy,

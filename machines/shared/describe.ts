@@ -29,7 +29,9 @@ export interface TransitionDescription {
   event: string
   eventLabel: string
   to: string | null
+  /** All the rules the guard demands, joined; `rules` lists them one by one. */
   guard: { name: string; label: string } | null
+  rules: Array<{ name: string; label: string }>
   /** A scheduled transition: at a calendar deadline, or after a delay. */
   timer: { deadline: DeadlineKind; label: string } | { delay: string | number } | null
 }
@@ -51,12 +53,21 @@ export interface MachineDescription {
   transitions: TransitionDescription[]
   events: EventDescription[]
   guards: Array<{ name: string; label: string }>
+  /** Rules the engine checks before it creates a project of this type. */
+  creationRules: Array<{ name: string; label: string }>
 }
 
 type AnyStateNode = ProjectMachineDefinition['machine']['root']
 
-const guardName = (guard: unknown): string | null =>
-  guard == null ? null : typeof guard === 'string' ? guard : String((guard as { type?: unknown }).type ?? 'inline')
+/** The named rules a transition's guard is made of: a name, or all the names of an `and(...)`. */
+export function guardNames(guard: unknown): string[] {
+  if (guard == null) return []
+  if (typeof guard === 'string') return [guard]
+  const composite = (guard as { guards?: unknown[] }).guards
+  if (Array.isArray(composite)) return composite.flatMap(guardNames)
+  const type = (guard as { type?: unknown }).type
+  return typeof type === 'string' ? [type] : ['inline']
+}
 
 function stateNodes(definition: ProjectMachineDefinition): AnyStateNode[] {
   return Object.values(definition.machine.root.states) as AnyStateNode[]
@@ -87,7 +98,7 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
       delay: typeof t.delay === 'function' ? 'computed' : t.delay,
     }))
     return [...node.transitions.values()].flat().map((t): TransitionDescription => {
-      const name = guardName(t.guard)
+      const rules = guardNames(t.guard).map((name) => ({ name, label: ruleLabel(name) }))
       const delay = delayed.find((d) => d.eventType === t.eventType)
       const deadline = deadlineOf(t.eventType)
       return {
@@ -95,7 +106,8 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
         event: t.eventType,
         eventLabel: delay ? `定时：${String(delay.delay)}` : deadline ? `⏰ ${eventLabel(t.eventType)}` : eventLabel(t.eventType),
         to: t.target?.[0]?.key ?? null,
-        guard: name ? { name, label: ruleLabel(name) } : null,
+        guard: rules.length ? { name: rules.map((r) => r.name).join(' & '), label: rules.map((r) => r.label).join('；') } : null,
+        rules,
         timer: deadline ? { deadline, label: deadlineLabels[deadline] } : delay ? { delay: delay.delay } : null,
       }
     })
@@ -116,6 +128,7 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
       payloadSchema: z.toJSONSchema(e.payload, { io: 'input', unrepresentable: 'any' }),
     })),
     guards: Object.entries(rules).map(([name, rule]) => ({ name, label: rule.label })),
+    creationRules: (spec.creationRules ?? []).map((name) => ({ name, label: ruleLabel(name) })),
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isoDate, person } from './declaration.js'
+import type { EventFacts } from './facts.js'
 import { endOfShanghaiDate } from './time.js'
 import type { DeadlineKind, Role } from './vocabulary.js'
 
@@ -37,6 +38,15 @@ export const evaluationFormLabels: Record<EvaluationForm, string> = {
 }
 
 const score = z.number().min(0).max(100)
+
+export const publicityKinds = ['onSiteMeeting', 'discussion', 'experienceExchange', 'media'] as const
+export type PublicityKind = (typeof publicityKinds)[number]
+export const publicityKindLabels: Record<PublicityKind, string> = {
+  onSiteMeeting: '现场会',
+  discussion: '座谈会',
+  experienceExchange: '经验交流会',
+  media: '媒体宣传',
+}
 
 export const planItem = z.object({
   matter: text(500).describe('定事项'),
@@ -93,24 +103,37 @@ export const commonPayloads = {
       .default([])
       .describe('plan items not done, each with its reason'),
   }),
-  EVALUATE: z.object({
-    forms: z
-      .object(Object.fromEntries(evaluationForms.map((f) => [f, text(5000)])) as Record<EvaluationForm, ReturnType<typeof text>>)
-      .describe('findings of each of the four forms (R14)'),
+  RECORD_ASSESSMENT: z.object({
+    assessor: text(100).describe('验收组成员'),
+    form: z.enum(evaluationForms).describe('ledgerInspection 台账查看, onSiteReview 实地评审, questionnaire 问卷调查, democraticAppraisal 民主测评'),
+    findings: text(5000),
     indicators: z
       .object(Object.fromEntries(indicatorNames.map((i) => [i, score])) as Record<IndicatorName, typeof score>)
       .describe('the four indicators, 0–100 each'),
-    comment: z.string().trim().max(5000).default(''),
   }),
+  EVALUATE: z.object({ comment: z.string().trim().max(5000).default('') }),
   PROPOSE_PROMOTION: z.object({ rationale: text(5000).describe('推广价值') }),
   SOLIDIFY: z.object({
     systemTitle: text(200).describe('制度名称'),
     systemContent: text(50000).describe('制度内容'),
+    effectiveDate: isoDate.describe('施行日期'),
     feasibility: text(5000).describe('可行性论证结论'),
     operability: text(5000).describe('可操作性论证结论'),
   }),
   DECLINE_PROMOTION: z.object({ reason: text(5000) }),
   CLOSE: z.object({ note: z.string().trim().max(5000).default('') }),
+  RECORD_PUBLICITY: z.object({
+    kind: z.enum(publicityKinds).describe('onSiteMeeting 现场会, discussion 座谈会, experienceExchange 经验交流会, media 媒体宣传'),
+    date: isoDate,
+    title: text(200),
+    description: z.string().trim().max(5000).default(''),
+    url: z.url().max(2000).optional(),
+  }),
+  RECORD_SPOT_CHECK_FINDING: z.object({
+    spotCheckId: z.uuid(),
+    findings: text(5000).describe('抽查发现'),
+    rating: z.enum(['good', 'fair', 'poor']).describe('good 好, fair 一般, poor 差'),
+  }),
   DECLARATION_DEADLINE: z.object({}),
   ALLOW_LATE_DECLARATION: z.object({ reason: text(2000).describe('准予补报的理由') }),
   PROGRESS_REPORT_DUE: z.object({ period: halfYear }),
@@ -159,11 +182,18 @@ export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
     RECORD_LEDGER_ENTRY: { label: '记录台账', roles: org, payload: commonPayloads.RECORD_LEDGER_ENTRY },
     SUBMIT_PROGRESS_REPORT: { label: '报送半年进展', roles: org, payload: commonPayloads.SUBMIT_PROGRESS_REPORT },
     REQUEST_ACCEPTANCE: { label: '申请验收', roles: org, payload: commonPayloads.REQUEST_ACCEPTANCE },
-    EVALUATE: { label: '验收评定', roles: ['assessor'], payload: commonPayloads.EVALUATE },
+    RECORD_ASSESSMENT: { label: '验收组成员评分', roles: ['assessor'], payload: commonPayloads.RECORD_ASSESSMENT },
+    EVALUATE: { label: '验收评定（定等级）', roles: admin, payload: commonPayloads.EVALUATE },
     PROPOSE_PROMOTION: { label: '提请推广论证', roles: org, payload: commonPayloads.PROPOSE_PROMOTION },
     SOLIDIFY: { label: '固化为制度', roles: admin, payload: commonPayloads.SOLIDIFY },
     DECLINE_PROMOTION: { label: '论证不予推广', roles: admin, payload: commonPayloads.DECLINE_PROMOTION },
     CLOSE: { label: '结项', roles: admin, payload: commonPayloads.CLOSE },
+    RECORD_PUBLICITY: { label: '记录宣传推广活动', roles: org, payload: commonPayloads.RECORD_PUBLICITY },
+    RECORD_SPOT_CHECK_FINDING: {
+      label: '记录抽查情况',
+      roles: admin,
+      payload: commonPayloads.RECORD_SPOT_CHECK_FINDING,
+    },
     DECLARATION_DEADLINE: {
       label: '申报截止',
       roles: system,
@@ -199,6 +229,8 @@ export type EventType = keyof EventCatalog
 export interface Envelope {
   actor: string
   at: string
+  /** What the engine read from other records for the rules (see facts.ts). */
+  facts?: EventFacts
 }
 
 type PayloadOf<K extends EventType> = K extends 'UPDATE_DECLARATION'

@@ -1,11 +1,10 @@
-import { assign, assertEvent, setup } from 'xstate'
+import { and, assign, assertEvent, setup } from 'xstate'
 import type { z } from 'zod'
 import type { ProjectContext, ProjectInput } from './context.js'
 import { initialContext } from './context.js'
 import { draftOf } from './declaration.js'
 import { eventCatalog, type ProjectEvent } from './events.js'
-import { gradeIndicators } from './grading.js'
-import { projectRules } from './rules.js'
+import { acceptanceRound, concludeEvaluation, projectRules } from './rules.js'
 import type { ProjectType, StateMeta } from './vocabulary.js'
 
 /**
@@ -20,6 +19,10 @@ export interface ProjectMachineSpec {
   /** zh-CN labels of the promotion-phase states, which differ in meaning per type. */
   promotionLabels: { feasibilityReview: string; institutionalized: string }
   description: string
+  /** Rules a declaration of this type must also pass when submitted, besides being complete. */
+  submitRules?: ReadonlyArray<'handbookItemsCovered' | 'targetsNotLowered'>
+  /** Rules the engine checks before it creates a project of this type (no state exists yet to guard). */
+  creationRules?: ReadonlyArray<'oneFoundationPerYear'>
 }
 
 const mergeDeclaration = (current: Record<string, unknown>, update: Record<string, unknown>) => ({
@@ -33,6 +36,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     [K in keyof typeof rules]: (typeof rules)[K]['check']
   }
   const events = eventCatalog(draftOf(spec.declaration))
+  const submitGuard = spec.submitRules?.length ? and(['declarationComplete', ...spec.submitRules]) : 'declarationComplete'
 
   const machine = setup({
     types: {} as {
@@ -153,19 +157,42 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         }
         return { acceptanceRequests: [...context.acceptanceRequests, request] }
       }),
-      recordEvaluation: assign(({ context, event }) => {
-        assertEvent(event, 'EVALUATE')
-        const { score, grade } = gradeIndicators(context.policy.grading, event.indicators)
-        const evaluation = {
-          forms: event.forms,
+      recordAssessment: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_ASSESSMENT')
+        const assessment = {
+          round: acceptanceRound(context),
+          assessor: event.assessor,
+          form: event.form,
+          findings: event.findings,
           indicators: event.indicators,
-          comment: event.comment,
-          score,
-          grade,
           by: event.actor,
           at: event.at,
         }
+        return { assessments: [...context.assessments, assessment] }
+      }),
+      recordEvaluation: assign(({ context, event }) => {
+        assertEvent(event, 'EVALUATE')
+        const conclusion = concludeEvaluation(context, event)
+        const evaluation = { round: acceptanceRound(context), ...conclusion, comment: event.comment, by: event.actor, at: event.at }
         return { evaluations: [...context.evaluations, evaluation] }
+      }),
+      recordSpotCheckFinding: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_SPOT_CHECK_FINDING')
+        const finding = { spotCheckId: event.spotCheckId, findings: event.findings, rating: event.rating, by: event.actor, at: event.at }
+        return { spotChecks: [...context.spotChecks, finding] }
+      }),
+      recordPublicity: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_PUBLICITY')
+        const item = {
+          kind: event.kind,
+          date: event.date,
+          title: event.title,
+          description: event.description,
+          url: event.url ?? null,
+          by: event.actor,
+          at: event.at,
+        }
+        return { publicity: [...context.publicity, item] }
       }),
       recordPromotionProposal: assign(({ event }) => {
         assertEvent(event, 'PROPOSE_PROMOTION')
@@ -178,6 +205,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         const system = {
           title: event.systemTitle,
           content: event.systemContent,
+          effectiveDate: event.effectiveDate,
           feasibility: event.feasibility,
           operability: event.operability,
           by: event.actor,
@@ -195,8 +223,8 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         const note = event.type === 'CLOSE' ? event.note : event.reason
         return { closure: { note, promoted: context.promotion?.system != null, by: event.actor, at: event.at } }
       }),
-      // Carried out by the engine as an outbox row: the town hears of a new system (R15 publicity).
-      announceSystem: (_, _params: { projectType: ProjectType; systemTitle: string }) => {},
+      // Carried out by the engine: a town-wide system (制度) record is created and announced (R15).
+      establishSystem: (_, _params: { projectType: ProjectType; title: string; content: string; effectiveDate: string }) => {},
     },
   }).createMachine({
     id: spec.type,
@@ -208,7 +236,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         meta: { label: '草稿', phase: 'declaration', deadlines: ['declarationDeadline'] },
         on: {
           UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
-          SUBMIT: { target: 'underReview', guard: 'declarationComplete', actions: 'recordSubmission' },
+          SUBMIT: { target: 'underReview', guard: submitGuard, actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
           DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
@@ -223,7 +251,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
       underReview: {
         meta: { label: '评审中', phase: 'approval' },
         on: {
-          RECORD_REVIEW: { guard: 'reviewerHasNotReviewed', actions: 'recordReview' },
+          RECORD_REVIEW: { guard: and(['reviewerInGroup', 'reviewerHasNotReviewed']), actions: 'recordReview' },
           RETURN_FOR_REVISION: { target: 'returned', actions: 'recordRevisionRequest' },
           APPROVE: { target: 'planning', guard: 'enoughReviews', actions: 'recordApproval' },
           REJECT: { target: 'rejected', actions: 'recordRejection' },
@@ -234,7 +262,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         meta: { label: '退回修改', phase: 'approval', deadlines: ['declarationDeadline'] },
         on: {
           UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
-          RESUBMIT: { target: 'underReview', guard: 'declarationComplete', actions: 'recordSubmission' },
+          RESUBMIT: { target: 'underReview', guard: submitGuard, actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
           DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
@@ -245,6 +273,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue'] },
         on: {
           SUBMIT_PLAN: { target: 'implementing', actions: 'recordPlan' },
+          RECORD_SPOT_CHECK_FINDING: { guard: and(['drawnInSpotCheck', 'spotCheckNotRecorded']), actions: 'recordSpotCheckFinding' },
           SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
           PROGRESS_REPORT_DUE: { guard: 'progressReportMissing', actions: 'recordMissingReport' },
           RECORD_MEETING_GUIDANCE: { actions: 'recordMeetingGuidance' },
@@ -263,6 +292,8 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
             actions: { type: 'recordAcceptanceRequest', params: { late: false } },
           },
           ACCEPTANCE_DEADLINE: { target: 'overdueAcceptance', actions: 'recordOverdue' },
+          RECORD_SPOT_CHECK_FINDING: { guard: and(['drawnInSpotCheck', 'spotCheckNotRecorded']), actions: 'recordSpotCheckFinding' },
+          RECORD_PUBLICITY: { actions: 'recordPublicity' },
         },
       },
       overdueAcceptance: {
@@ -277,14 +308,16 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
             actions: { type: 'recordAcceptanceRequest', params: { late: true } },
           },
           GRANT_EXTENSION: { target: 'implementing', guard: 'extensionInFuture', actions: 'recordExtension' },
+          RECORD_SPOT_CHECK_FINDING: { guard: and(['drawnInSpotCheck', 'spotCheckNotRecorded']), actions: 'recordSpotCheckFinding' },
         },
       },
       acceptanceRequested: {
         meta: { label: '待验收评定', phase: 'acceptance' },
         on: {
+          RECORD_ASSESSMENT: { guard: and(['assessorInGroup', 'assessmentNotRecorded']), actions: 'recordAssessment' },
           EVALUATE: [
-            { target: 'accepted', guard: 'evaluationPasses', actions: 'recordEvaluation' },
-            { target: 'rectifying', actions: 'recordEvaluation' },
+            { target: 'accepted', guard: and(['allFormsAssessed', 'evaluationPasses']), actions: 'recordEvaluation' },
+            { target: 'rectifying', guard: 'allFormsAssessed', actions: 'recordEvaluation' },
           ],
         },
       },
@@ -309,6 +342,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
             actions: 'recordPromotionProposal',
           },
           CLOSE: { target: 'closed', actions: 'recordClosure' },
+          RECORD_PUBLICITY: { actions: 'recordPublicity' },
         },
       },
       feasibilityReview: {
@@ -316,16 +350,23 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         on: {
           SOLIDIFY: { target: 'institutionalized', actions: 'recordSystem' },
           DECLINE_PROMOTION: { target: 'closed', actions: ['recordPromotionDeclined', 'recordClosure'] },
+          RECORD_PUBLICITY: { actions: 'recordPublicity' },
         },
       },
       institutionalized: {
         meta: { label: spec.promotionLabels.institutionalized, phase: 'promotion' },
         entry: {
-          type: 'announceSystem',
-          params: ({ context }) => ({ projectType: context.type, systemTitle: context.promotion?.system?.title ?? '' }),
+          type: 'establishSystem',
+          params: ({ context }) => ({
+            projectType: context.type,
+            title: context.promotion?.system?.title ?? '',
+            content: context.promotion?.system?.content ?? '',
+            effectiveDate: context.promotion?.system?.effectiveDate ?? '',
+          }),
         },
         on: {
           CLOSE: { target: 'closed', actions: 'recordClosure' },
+          RECORD_PUBLICITY: { actions: 'recordPublicity' },
         },
       },
       closed: { type: 'final', meta: { label: '已结项', phase: 'promotion' } },

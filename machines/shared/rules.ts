@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { ProjectContext } from './context.js'
-import type { EventOf, ProjectEvent } from './events.js'
+import { evaluationForms, indicatorNames, type EventOf, type IndicatorName, type ProjectEvent } from './events.js'
 import { gradeIndicators } from './grading.js'
 
 /**
@@ -14,6 +14,48 @@ export interface Rule {
 }
 
 const reviewsThisRound = (context: ProjectContext) => context.reviews.filter((r) => r.round === context.round)
+
+/** Acceptance rounds count the requests: the assessments of the request under evaluation. */
+export const acceptanceRound = (context: ProjectContext) => context.acceptanceRequests.length
+export const assessmentsThisRound = (context: ProjectContext) =>
+  context.assessments.filter((a) => a.round === acceptanceRound(context))
+
+/** The group's conclusion (R14): each indicator averaged over the members' assessments, then weighted. */
+export function concludeEvaluation(context: ProjectContext, event: ProjectEvent) {
+  const assessments = assessmentsThisRound(context)
+  const policy = event.facts?.grading ?? context.policy.grading
+  const indicators = Object.fromEntries(
+    indicatorNames.map((name) => {
+      const values = assessments.map((a) => a.indicators[name])
+      const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0
+      return [name, Math.round(mean * 100) / 100]
+    }),
+  ) as Record<IndicatorName, number>
+  return { indicators, policy, assessors: [...new Set(assessments.map((a) => a.assessor))], ...gradeIndicators(policy, indicators) }
+}
+
+/** Promotion needs high replicability as well as a good grade (R15). */
+export const HIGH_REPLICABILITY = 80
+
+function loweredTargets(context: ProjectContext, event: ProjectEvent) {
+  const previous = event.facts?.previousTargets ?? []
+  const current = (context.declaration.targets as Array<{ indicator: string; value: number }> | undefined) ?? []
+  return previous
+    .map((p) => ({ indicator: p.indicator, unit: p.unit, previous: p.value, current: current.find((c) => c.indicator === p.indicator)?.value ?? null }))
+    .filter((t) => t.current === null || t.current < t.previous)
+}
+
+function handbookGaps(context: ProjectContext, event: ProjectEvent) {
+  const handbook = event.facts?.handbook
+  const declared = (context.declaration.handbookItems as string[] | undefined) ?? []
+  return {
+    version: handbook?.version ?? (context.declaration.handbookVersion as string | undefined) ?? null,
+    versionExists: handbook?.exists ?? false,
+    category: handbook?.category ?? null,
+    missingItems: (handbook?.requiredItems ?? []).filter((item) => !declared.includes(item)),
+    unknownItems: handbook ? declared.filter((item) => !handbook.knownItems.includes(item)) : [],
+  }
+}
 
 /** Plan items neither finished by a ledger entry nor explained in this acceptance request. */
 function unsettledPlanItems(context: ProjectContext, event: ProjectEvent): string[] {
@@ -37,6 +79,35 @@ export function projectRules(fullDeclaration: z.ZodObject) {
             : result.error.issues.map((i) => ({ path: ['declaration', ...i.path].join('.'), message: i.message })),
         }
       },
+    },
+    handbookItemsCovered: {
+      label: '基础强化型项目须覆盖所选手册版本对本类组织规定的全部事项',
+      check: ({ context, event }) => {
+        const gaps = handbookGaps(context, event)
+        return gaps.versionExists && gaps.missingItems.length === 0 && gaps.unknownItems.length === 0
+      },
+      explain: ({ context, event }) => handbookGaps(context, event),
+    },
+    targetsNotLowered: {
+      label: '基础强化型项目目标不得低于上一年度（逐年提高）',
+      check: ({ context, event }) => loweredTargets(context, event).length === 0,
+      explain: ({ context, event }) => ({
+        previousTargets: event.facts?.previousTargets ?? null,
+        lowered: loweredTargets(context, event),
+      }),
+    },
+    oneFoundationPerYear: {
+      label: '每个基层党组织每年只能申报一个基础强化型项目（"1+X"中的"1"）',
+      check: ({ event }) => (event.facts?.liveFoundations ?? []).length === 0,
+      explain: ({ event }) => ({ existing: event.facts?.liveFoundations ?? [] }),
+    },
+    reviewerInGroup: {
+      label: '评审人须为本年度评审组成员',
+      check: ({ event }) => (event.facts?.reviewGroup ?? []).includes((event as EventOf<'RECORD_REVIEW'>).reviewer),
+      explain: ({ event }) => ({
+        reviewer: (event as EventOf<'RECORD_REVIEW'>).reviewer,
+        reviewGroup: event.facts?.reviewGroup ?? [],
+      }),
     },
     reviewerHasNotReviewed: {
       label: '同一评审人每轮只能评审一次',
@@ -78,10 +149,31 @@ export function projectRules(fullDeclaration: z.ZodObject) {
       check: ({ context, event }) => unsettledPlanItems(context, event).length === 0,
       explain: ({ context, event }) => ({ unsettledPlanItems: unsettledPlanItems(context, event) }),
     },
+    assessorInGroup: {
+      label: '评分人须为本年度验收组成员',
+      check: ({ event }) => (event.facts?.acceptanceGroup ?? []).includes((event as EventOf<'RECORD_ASSESSMENT'>).assessor),
+      explain: ({ event }) => ({
+        assessor: (event as EventOf<'RECORD_ASSESSMENT'>).assessor,
+        acceptanceGroup: event.facts?.acceptanceGroup ?? [],
+      }),
+    },
+    assessmentNotRecorded: {
+      label: '同一验收组成员对同一验收方式每轮只评一次',
+      check: ({ context, event }) => {
+        const e = event as EventOf<'RECORD_ASSESSMENT'>
+        return !assessmentsThisRound(context).some((a) => a.assessor === e.assessor && a.form === e.form)
+      },
+    },
+    allFormsAssessed: {
+      label: '台账查看、实地评审、问卷调查、民主测评四种方式均已评分',
+      check: ({ context }) => evaluationForms.every((form) => assessmentsThisRound(context).some((a) => a.form === form)),
+      explain: ({ context }) => ({
+        missingForms: evaluationForms.filter((form) => !assessmentsThisRound(context).some((a) => a.form === form)),
+      }),
+    },
     evaluationPasses: {
       label: '验收评定等级为合格及以上',
-      check: ({ context, event }) =>
-        gradeIndicators(context.policy.grading, (event as EventOf<'EVALUATE'>).indicators).grade !== 'fail',
+      check: ({ context, event }) => concludeEvaluation(context, event).grade !== 'fail',
     },
     inAnnualRound: {
       label: '属于3月底前的年度申报（动态增补和准予补报的不受申报截止约束）',
@@ -103,9 +195,26 @@ export function projectRules(fullDeclaration: z.ZodObject) {
       explain: ({ event }) => ({ until: (event as EventOf<'GRANT_EXTENSION'>).until, now: event.at }),
     },
     gradeAllowsPromotion: {
-      label: '验收等级为优秀或良好方可推广',
-      check: ({ context }) => ['excellent', 'good'].includes(context.evaluations.at(-1)?.grade ?? ''),
-      explain: ({ context }) => ({ grade: context.evaluations.at(-1)?.grade ?? null }),
+      label: `验收等级为优秀或良好、经验可推广性不低于${HIGH_REPLICABILITY}分方可推广`,
+      check: ({ context }) => {
+        const last = context.evaluations.at(-1)
+        return !!last && ['excellent', 'good'].includes(last.grade) && last.indicators.replicability >= HIGH_REPLICABILITY
+      },
+      explain: ({ context }) => ({
+        grade: context.evaluations.at(-1)?.grade ?? null,
+        replicability: context.evaluations.at(-1)?.indicators.replicability ?? null,
+        requiredReplicability: HIGH_REPLICABILITY,
+      }),
+    },
+    drawnInSpotCheck: {
+      label: '抽查情况只能记录在该次抽查抽中的项目上',
+      check: ({ event }) => !!event.facts?.spotCheck?.exists && event.facts.spotCheck.selected,
+      explain: ({ event }) => ({ spotCheck: event.facts?.spotCheck ?? null }),
+    },
+    spotCheckNotRecorded: {
+      label: '同一次抽查的情况只记录一次',
+      check: ({ context, event }) =>
+        !context.spotChecks.some((c) => c.spotCheckId === (event as EventOf<'RECORD_SPOT_CHECK_FINDING'>).spotCheckId),
     },
   } satisfies Record<string, Rule>
 }

@@ -1,5 +1,11 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { CalendarChangeTable, CalendarTable } from './tables/calendar.js'
+import type { CommendationTable } from './tables/commendation.js'
+import type { GradingPolicyTable } from './tables/grading.js'
+import type { GroupMemberTable } from './tables/group.js'
+import type { HandbookItemTable, HandbookVersionTable } from './tables/handbook.js'
+import type { SpotCheckTable } from './tables/spot-check.js'
+import type { TownSystemTable } from './tables/system.js'
 import type { ProjectHistoryTable } from './tables/history.js'
 import type { OrganizationTable } from './tables/organization.js'
 import type { OutboxTable } from './tables/outbox.js'
@@ -14,6 +20,13 @@ export interface Database {
   outbox: OutboxTable
   calendar: CalendarTable
   calendar_change: CalendarChangeTable
+  handbook_version: HandbookVersionTable
+  handbook_item: HandbookItemTable
+  group_member: GroupMemberTable
+  grading_policy: GradingPolicyTable
+  spot_check: SpotCheckTable
+  town_system: TownSystemTable
+  commendation: CommendationTable
 }
 
 /** What repository functions take first: the database or a transaction. */

@@ -37,12 +37,18 @@ export async function createOrganization(db: Executor, input: NewOrganization, n
     .executeTakeFirstOrThrow()
 }
 
-export async function findOrganization(db: Executor, id: string): Promise<OrganizationRow | undefined> {
-  return db.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst()
+export async function findOrganization(
+  db: Executor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<OrganizationRow | undefined> {
+  let query = db.selectFrom('organization').selectAll().where('id', '=', id)
+  if (options.forUpdate) query = query.forUpdate()
+  return query.executeTakeFirst()
 }
 
-export async function getOrganization(db: Executor, id: string): Promise<OrganizationRow> {
-  const row = await findOrganization(db, id)
+export async function getOrganization(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<OrganizationRow> {
+  const row = await findOrganization(db, id, options)
   if (!row) throw notFound('organization', id, 'ORGANIZATION_NOT_FOUND')
   return row
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { DeadlineKind } from '../../machines/index.js'
 import type { TimerKind } from '../db/tables/timer.js'
 import type { DesiredTimer } from './deadlines.js'
@@ -22,9 +23,21 @@ interface ActionLike {
   params?: unknown
 }
 
-export function actionEffects(actions: readonly ActionLike[], now: Date): { timers: TimerOp[]; outbox: OutboxMessage[] } {
+/** A town-wide system the machine established (its `establishSystem` action), to be written as a record. */
+export interface EstablishedSystem {
+  id: string
+  title: string
+  content: string
+  effectiveDate: string
+}
+
+export function actionEffects(
+  actions: readonly ActionLike[],
+  now: Date,
+): { timers: TimerOp[]; outbox: OutboxMessage[]; systems: EstablishedSystem[] } {
   const timers: TimerOp[] = []
   const outbox: OutboxMessage[] = []
+  const systems: EstablishedSystem[] = []
   for (const action of actions) {
     const params = (action.params ?? {}) as Record<string, unknown>
     if (action.type === 'xstate.raise' && params.delay !== undefined) {
@@ -34,11 +47,18 @@ export function actionEffects(actions: readonly ActionLike[], now: Date): { time
       timers.push({ op: 'set', key, kind: 'delay', event, dueAt: new Date(now.getTime() + Number(params.delay)) })
     } else if (action.type === 'xstate.cancel') {
       timers.push({ op: 'delete', key: String(params.sendId) })
+    } else if (action.type === 'establishSystem') {
+      systems.push({
+        id: randomUUID(),
+        title: String(params.title),
+        content: String(params.content),
+        effectiveDate: String(params.effectiveDate),
+      })
     } else if (!action.type.startsWith('xstate.')) {
       outbox.push({ topic: `action.${action.type}`, payload: params })
     }
   }
-  return { timers, outbox }
+  return { timers, outbox, systems }
 }
 
 /**

@@ -7,6 +7,7 @@ import { getProject } from '../domain/projects.js'
 import { Refusal, versionConflict } from '../errors.js'
 import type { CalendarDefaults } from '../scheduler/calendar.js'
 import type { Clock } from './clock.js'
+import { creationFacts, eventFacts } from './facts.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
 import { writeTransitions } from './write.js'
 
@@ -79,9 +80,11 @@ export function createEngine(options: EngineOptions) {
 
   async function start(input: StartProject, actor: string): Promise<ProjectRow> {
     const plan = await db.transaction().execute(async (trx) => {
-      const organization = await getOrganization(trx, input.organizationId)
+      // Locking the organization serializes its declarations, so "one foundation a year" holds under concurrency.
+      const organization = await getOrganization(trx, input.organizationId, { forUpdate: true })
       const calendarOf = await loadCalendars(trx, [input.year], calendarDefaults)
-      const planned = planStart(input, organization, { now: clock.now(), actor, calendarOf, minReviews: options.minReviews })
+      const facts = await creationFacts(trx, input)
+      const planned = planStart(input, organization, { now: clock.now(), actor, calendarOf, facts, minReviews: options.minReviews })
       await writeTransitions(trx, [planned])
       return planned
     })
@@ -101,7 +104,8 @@ export function createEngine(options: EngineOptions) {
       throw versionConflict(sendOptions.expectedVersion, project.version)
     }
     const calendarOf = await loadCalendars(trx, yearsOf(project), calendarDefaults)
-    const plan = planEvent(project, raw, { now: clock.now(), actor: sendOptions.actor, calendarOf })
+    const facts = await eventFacts(trx, project, raw)
+    const plan = planEvent(project, raw, { now: clock.now(), actor: sendOptions.actor, calendarOf, facts })
     await writeTransitions(trx, [plan])
     return plan
   }

@@ -4,7 +4,9 @@ import type { z } from 'zod'
 import {
   acceptedEvents,
   currentDefinition,
+  guardNames,
   defaultGrading,
+  type EventFacts,
   type ProjectMachineDefinition,
   type ProjectType,
 } from '../../machines/index.js'
@@ -15,7 +17,7 @@ import type { ProjectRow } from '../db/tables/project.js'
 import { Refusal, validationFailed } from '../errors.js'
 import type { CalendarOf } from '../scheduler/calendar.js'
 import { deadlinesOf, desiredTimers } from './deadlines.js'
-import { actionEffects, deadlineEffects, type OutboxMessage, type TimerOp } from './effects.js'
+import { actionEffects, deadlineEffects, type EstablishedSystem, type OutboxMessage, type TimerOp } from './effects.js'
 import { definitionOf, restoreSnapshot, stateOf, type Snapshot } from './snapshot.js'
 
 /**
@@ -33,12 +35,15 @@ export interface PlannedTransition {
   at: Date
   timers: TimerOp[]
   outbox: OutboxMessage[]
+  systems: EstablishedSystem[]
 }
 
 export interface PlanContext {
   now: Date
   actor: string
   calendarOf: CalendarOf
+  /** What the engine read from other records for this event's rules. */
+  facts?: EventFacts | undefined
 }
 
 type MachineEvent = Parameters<Rule['check']>[0]['event']
@@ -97,6 +102,17 @@ export function planStart(
     supplementary,
     policy: { minReviews: options.minReviews, grading: defaultGrading[input.type] },
   })
+  const rules = definition.rules as Record<string, Rule>
+  const creation = { type: 'CREATE', actor, at: now.toISOString(), facts: options.facts ?? {} } as unknown as MachineEvent
+  const refused = (definition.spec.creationRules ?? []).filter((name) => !rules[name]!.check({ context: snapshot.context, event: creation }))
+  if (refused.length) {
+    const details = refused.map((name) => ({
+      rule: name,
+      label: rules[name]!.label,
+      ...(rules[name]!.explain?.({ context: snapshot.context, event: creation }) ?? {}),
+    }))
+    throw new Refusal(422, 'RULE_FAILED', `declaration refused: ${details.map((r) => r.label).join('；')}`, { rules: details })
+  }
   const { state, phase } = stateOf(snapshot)
   const project: ProjectRow = {
     id: randomUUID(),
@@ -130,27 +146,33 @@ export function planStart(
       ),
     ],
     outbox: [...effects.outbox, transitionedMessage(project, null, 'CREATE', state, actor, now)],
+    systems: effects.systems,
   }
 }
 
-/** Why a guarded event was refused: the rules that said no, each with what it found. */
+/**
+ * Why a guarded event was refused: the rules that said no, each with what it found. Where an
+ * event has several guarded branches, the rules every branch failed are the reason.
+ */
 function failedRules(definition: ProjectMachineDefinition, snapshot: Snapshot, event: MachineEvent) {
   const node = (definition.machine.root.states as Record<string, { transitions: Map<string, Array<{ guard?: unknown }>> }>)[
     String(snapshot.value)
   ]
   const rules = definition.rules as Record<string, Rule>
   const args = { context: snapshot.context, event }
-  return (node?.transitions.get(event.type) ?? [])
-    .map((t) => (typeof t.guard === 'string' ? t.guard : (t.guard as { type?: string } | undefined)?.type))
-    .filter((name): name is string => name !== undefined && rules[name] !== undefined && !rules[name].check(args))
-    .map((name) => ({ rule: name, label: rules[name]!.label, ...(rules[name]!.explain?.(args) ?? {}) }))
+  const failing = (node?.transitions.get(event.type) ?? []).map((t) =>
+    guardNames(t.guard).filter((name) => rules[name] !== undefined && !rules[name].check(args)),
+  )
+  const common = failing.reduce((shared, names) => shared.filter((n) => names.includes(n)), failing[0] ?? [])
+  const names = common.length ? common : [...new Set(failing.flat())]
+  return names.map((name) => ({ rule: name, label: rules[name]!.label, ...(rules[name]!.explain?.(args) ?? {}) }))
 }
 
 /** Validates the event against the project's machine and plans its transition, or refuses (I7). */
 export function planEvent(
   project: ProjectRow,
   raw: { type: string } & Record<string, unknown>,
-  { now, actor, calendarOf }: PlanContext,
+  { now, actor, calendarOf, facts }: PlanContext,
 ): PlannedTransition {
   const definition = definitionOf(project)
   const spec = (definition.events as Record<string, { payload: z.ZodObject } | undefined>)[raw.type]
@@ -169,7 +191,7 @@ export function planEvent(
   if (!allowed.includes(type)) {
     throw new Refusal(409, 'EVENT_NOT_ALLOWED', `${type} is not allowed in state ${from}`, { state: from, allowedEvents: allowed })
   }
-  const event = { ...payload.data, type, actor, at: now.toISOString() } as MachineEvent
+  const event = { ...payload.data, type, actor, at: now.toISOString(), ...(facts ? { facts } : {}) } as MachineEvent
   if (!snapshot.can(event)) {
     const rules = failedRules(definition, snapshot, event)
     throw new Refusal(422, 'RULE_FAILED', `${type} refused: ${rules.map((r) => r.label).join('；')}`, { state: from, rules })
@@ -200,5 +222,6 @@ export function planEvent(
     at: now,
     timers: [...effects.timers, ...deadlines],
     outbox: [...effects.outbox, transitionedMessage(after, from, type, state, actor, now)],
+    systems: effects.systems,
   }
 }

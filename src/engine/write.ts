@@ -121,8 +121,32 @@ export async function writeTransitions(
       .execute()
   }
 
-  const messages = plans.flatMap((p) =>
-    p.outbox.map((m) => ({ project_id: p.project.id, topic: m.topic, payload: JSON.stringify(m.payload), created_at: p.at })),
-  )
+  const systems = plans.flatMap((p) => p.systems.map((system) => ({ plan: p, system })))
+  for (const chunk of chunks(systems)) {
+    await db
+      .insertInto('town_system')
+      .values(
+        chunk.map(({ plan, system }) => ({
+          id: system.id,
+          title: system.title,
+          content: system.content,
+          effective_date: system.effectiveDate,
+          source_project_id: plan.project.id,
+          established_by: plan.actor,
+          established_at: plan.at,
+        })),
+      )
+      .execute()
+  }
+
+  const messages = plans.flatMap((p) => [
+    ...p.outbox.map((m) => ({ project_id: p.project.id, topic: m.topic, payload: JSON.stringify(m.payload), created_at: p.at })),
+    ...p.systems.map((system) => ({
+      project_id: p.project.id,
+      topic: 'system.established',
+      payload: JSON.stringify({ systemId: system.id, title: system.title, effectiveDate: system.effectiveDate, sourceProjectId: p.project.id }),
+      created_at: p.at,
+    })),
+  ])
   for (const chunk of chunks(messages)) await db.insertInto('outbox').values(chunk).execute()
 }

@@ -8,6 +8,7 @@ import { standardDefaults } from '../../src/scheduler/calendar.js'
 import { silentLogger } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, pathTo, payloads } from '../support/fixtures.js'
+import { seedProgramme } from '../support/programme.js'
 
 describe.each(databaseKinds)('engine on %s', (kind) => {
   let database: TestDatabase
@@ -24,6 +25,7 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
       clock.now(),
     )
     organizationId = org.id
+    await seedProgramme(database.db)
   })
   afterAll(async () => database?.drop())
 
@@ -156,12 +158,12 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
     const after = await database.db.selectFrom('project').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
     expect(after).toEqual(before)
     expect(await count('project_history', id)).toBe(historyBefore)
-    // The announceSystem action row, written before the failure, is gone too.
+    // The system record and its announcement, planned with the transition, are gone too.
     expect(await count('outbox', id)).toBe(outboxBefore)
     const retried = await engine.send(id, { type: 'SOLIDIFY', ...payloads.SOLIDIFY }, { actor: 'admin' })
     expect(retried.to).toBe('institutionalized')
     const topics = await database.db.selectFrom('outbox').select('topic').where('project_id', '=', id).orderBy('id').execute()
-    expect(topics.slice(-2).map((t) => t.topic)).toEqual(['action.announceSystem', 'project.transitioned'])
+    expect(topics.slice(-2).map((t) => t.topic)).toEqual(['project.transitioned', 'system.established'])
   })
 
   it('refuses without writing: unknown project, unknown event, bad payload, wrong state, failed rule', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp } from '../support/app.js'
+import { seedProgramme } from '../support/programme.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, pathTo } from '../support/fixtures.js'
 
@@ -29,6 +30,7 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
+    await seedProgramme(database.db, [2026, 2027, 2028])
     app = (await createTestApp(database, { bodyLimit: 64 * 1024 })).app
     organizationId = (
       await app.inject({
@@ -37,16 +39,16 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
         payload: { name: '社区社会组织联合党支部', category: 'social', secretary: '孙书记', leaderInCharge: '钱委员' },
       })
     ).json().id
-    const create = async () =>
+    const create = async (type: 'foundation' | 'innovation') =>
       (
         await app.inject({
           method: 'POST',
           url: '/api/v1/projects',
-          payload: { type: 'foundation', organizationId, year: 2026, declaration: declarations.foundation },
+          payload: { type, organizationId, year: 2026, declaration: declarations[type] },
         })
       ).json().id as string
-    draftId = await create()
-    reviewId = await create()
+    draftId = await create('foundation')
+    reviewId = await create('innovation')
     for (const step of pathTo.underReview!) expect((await send(reviewId, step)).statusCode).toBe(200)
   })
   afterAll(async () => {
@@ -186,14 +188,14 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
       await app.inject({
         method: 'POST',
         url: '/api/v1/projects',
-        payload: { type: 'foundation', organizationId, year: 2026, declaration: { title: '只有标题的草稿' } },
+        payload: { type: 'innovation', organizationId, year: 2026, declaration: { title: '只有标题的草稿' } },
       })
     ).json().id
     const after = await footprint()
     const submit = expectRefusal(await send(untitledDraft, { type: 'SUBMIT' }), 422, 'RULE_FAILED')
     expect(submit.details.rules[0].rule).toBe('declarationComplete')
     expect(submit.details.rules[0].fields.map((f: { path: string }) => f.path)).toEqual(
-      expect.arrayContaining(['declaration.background', 'declaration.handbookVersion', 'declaration.handbookItems']),
+      expect.arrayContaining(['declaration.background', 'declaration.problem', 'declaration.requirements']),
     )
     expect(await footprint()).toEqual(after)
     expect(before.counts[0]).toBe(after.counts[0]! - 1)

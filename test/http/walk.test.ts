@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectTypes } from '../../machines/index.js'
 import type { ManualClock } from '../../src/engine/clock.js'
 import { createTestApp } from '../support/app.js'
+import { seedProgramme } from '../support/programme.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, fullLife } from '../support/fixtures.js'
 
@@ -14,6 +15,7 @@ describe.each(databaseKinds)('HTTP: each project type through its whole life on 
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
+    await seedProgramme(database.db, [2026, 2027, 2028])
     ;({ app, clock } = await createTestApp(database))
     const response = await app.inject({
       method: 'POST',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { describeMachine, phases, projectTypes, type ProjectType } from '../../machines/index.js'
-import { fullLife, pathTo, payloads, preconditions, stepFor } from '../support/fixtures.js'
-import { driver } from '../support/machine-driver.js'
+import { transition } from 'xstate'
+import { assessmentSteps, assessors, fullLife, pathTo, payloads, preconditions, stepFor } from '../support/fixtures.js'
+import { defaultFacts, driver } from '../support/machine-driver.js'
 
 describe.each(projectTypes)('%s machine', (type: ProjectType) => {
   const d = driver(type)
@@ -31,7 +32,8 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
   describe('every transition', () => {
     for (const t of describeMachine(driver(type).definition).transitions) {
       it(`${t.from} --${t.event}--> ${t.to ?? '(stays)'}`, () => {
-        const before = d.run([...pathTo[t.from]!, ...(preconditions[`${t.from}:${t.event}`] ?? [])])
+        const needs = preconditions[`${t.from}:${t.event}:${t.to}`] ?? preconditions[`${t.from}:${t.event}`] ?? []
+        const before = d.run([...pathTo[t.from]!, ...needs])
         const [after] = d.apply(before, stepFor(t.event, t.to))
         expect(after.value).toBe(t.to ?? t.from)
         expect(after).not.toBe(before)
@@ -56,12 +58,23 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
     expect(c.declaration.expectedResults).toBe(payloads.UPDATE_DECLARATION.declaration.expectedResults)
   })
 
-  it('announces a new system through a named action, for the outbox', () => {
+  it('establishes a town-wide system through a named action the engine turns into a record (R15)', () => {
     const [, actions] = d.apply(d.run(pathTo.feasibilityReview!), stepFor('SOLIDIFY', 'institutionalized'))
     expect(actions.map((a) => ({ type: a.type, params: a.params }))).toEqual([
-      { type: 'announceSystem', params: { projectType: type, systemTitle: payloads.SOLIDIFY.systemTitle } },
+      {
+        type: 'establishSystem',
+        params: {
+          projectType: type,
+          title: payloads.SOLIDIFY.systemTitle,
+          content: payloads.SOLIDIFY.systemContent,
+          effectiveDate: payloads.SOLIDIFY.effectiveDate,
+        },
+      },
     ])
   })
+
+  const transitionWith = (snapshot: ReturnType<typeof d.start>, step: { type: string } & Record<string, unknown>, facts: object) =>
+    transition(d.definition.machine, snapshot, d.event(step, facts))
 
   describe('guards refuse what the rules forbid', () => {
     const refused = (from: string, step: { type: string } & Record<string, unknown>, mutate?: (s: never) => never) => {
@@ -89,7 +102,7 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
     it('reviewerHasNotReviewed: a reviewer reviews once per round', () => {
       const once = d.run([...pathTo.underReview!, stepFor('RECORD_REVIEW', null)])
       expect(once.can(d.event(stepFor('RECORD_REVIEW', null)))).toBe(false)
-      expect(once.can(d.event({ ...stepFor('RECORD_REVIEW', null), reviewer: '另一位' }))).toBe(true)
+      expect(once.can(d.event({ ...stepFor('RECORD_REVIEW', null), reviewer: '评审员乙' }))).toBe(true)
     })
 
     it('planItemsSettled: acceptance needs every plan item done or explained (R13)', () => {
@@ -109,18 +122,66 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
       expect(reported.can(d.event(stepFor('SUBMIT_PROGRESS_REPORT', null)))).toBe(false)
     })
 
-    it('gradeAllowsPromotion: only 优秀 or 良好 projects go to promotion (R15)', () => {
-      const barelyPassed = d.run([
-        ...pathTo.acceptanceRequested!,
-        {
-          ...stepFor('EVALUATE', 'accepted'),
-          indicators: { targetAchievement: 70, publicSatisfaction: 70, comprehensiveBenefit: 70, replicability: 70 },
-        },
-      ])
+    it('gradeAllowsPromotion: only 优秀 or 良好 projects with high replicability go to promotion (R15)', () => {
+      const barelyPassed = d.run([...pathTo.acceptanceRequested!, ...assessmentSteps(70), { type: 'EVALUATE' }])
       expect(barelyPassed.value).toBe('accepted')
       expect(barelyPassed.context.evaluations.at(-1)?.grade).toBe('pass')
       expect(barelyPassed.can(d.event(stepFor('PROPOSE_PROMOTION', null)))).toBe(false)
       expect(barelyPassed.can(d.event(stepFor('CLOSE', null)))).toBe(true)
+      const goodButLocal = d.run([...pathTo.acceptanceRequested!, ...assessmentSteps(90, 70), { type: 'EVALUATE' }])
+      expect(['excellent', 'good']).toContain(goodButLocal.context.evaluations.at(-1)?.grade)
+      expect(goodButLocal.can(d.event(stepFor('PROPOSE_PROMOTION', null)))).toBe(false)
+      expect(d.run(pathTo.accepted!).can(d.event(stepFor('PROPOSE_PROMOTION', null)))).toBe(true)
+    })
+
+    it('reviewerInGroup: only members of the year’s review group review (R8)', () => {
+      const underReview = d.run(pathTo.underReview!)
+      expect(underReview.can(d.event({ ...stepFor('RECORD_REVIEW', null), reviewer: '路人' }))).toBe(false)
+      expect(underReview.can(d.event(stepFor('RECORD_REVIEW', null), { ...defaultFacts, reviewGroup: [] }))).toBe(false)
+    })
+
+    it('assessorInGroup, assessmentNotRecorded, allFormsAssessed: the acceptance group evaluates by all four forms (R14)', () => {
+      const requested = d.run(pathTo.acceptanceRequested!)
+      const [first] = assessmentSteps(90)
+      expect(requested.can(d.event({ ...first!, assessor: '路人' }))).toBe(false)
+      const once = d.run([first!], requested)
+      expect(once.can(d.event(first!))).toBe(false)
+      expect(once.can(d.event({ type: 'EVALUATE' }))).toBe(false)
+      const all = d.run(assessmentSteps(90).slice(1), once)
+      expect(all.can(d.event({ type: 'EVALUATE' }))).toBe(true)
+      const [evaluated] = d.apply(all, { type: 'EVALUATE' })
+      expect(evaluated.context.evaluations.at(-1)).toMatchObject({
+        round: 1,
+        indicators: { targetAchievement: 90, publicSatisfaction: 90, comprehensiveBenefit: 90, replicability: 90 },
+        score: 90,
+        grade: 'excellent',
+        assessors: assessors,
+        policy: { thresholds: { excellent: 90 } },
+      })
+    })
+
+    it('evaluationPasses: the grade uses the year’s weights and thresholds the engine hands over', () => {
+      const assessed = d.run([...pathTo.acceptanceRequested!, ...assessmentSteps(85)])
+      const strict = {
+        ...defaultFacts,
+        grading: {
+          weights: { targetAchievement: 1, publicSatisfaction: 1, comprehensiveBenefit: 1, replicability: 1 },
+          thresholds: { excellent: 98, good: 95, pass: 90 },
+        },
+      }
+      const [failed] = transitionWith(assessed, { type: 'EVALUATE' }, strict)
+      expect(failed.value).toBe('rectifying')
+      expect(failed.context.evaluations.at(-1)).toMatchObject({ score: 85, grade: 'fail', policy: strict.grading })
+    })
+
+    it('drawnInSpotCheck, spotCheckNotRecorded: findings only on projects the draw picked, once (R12)', () => {
+      const implementing = d.run(pathTo.implementing!)
+      const finding = stepFor('RECORD_SPOT_CHECK_FINDING', null)
+      expect(implementing.can(d.event(finding))).toBe(true)
+      expect(implementing.can(d.event(finding, { ...defaultFacts, spotCheck: { id: 'x', exists: true, selected: false } }))).toBe(false)
+      const recorded = d.run([finding], implementing)
+      expect(recorded.context.spotChecks).toMatchObject([{ rating: 'good' }])
+      expect(recorded.can(d.event(finding))).toBe(false)
     })
   })
 })
@@ -166,5 +227,47 @@ describe('deadline guards', () => {
     expect(late.value).toBe('acceptanceRequested')
     expect(late.context.acceptanceRequests.map((r) => r.late)).toEqual([true])
     expect(d.run(pathTo.acceptanceRequested!).context.acceptanceRequests.map((r) => r.late)).toEqual([false])
+  })
+})
+
+describe('foundation rules (R1, R5, R9)', () => {
+  const d = driver('foundation')
+  const submit = { type: 'SUBMIT' }
+
+  it('handbookItemsCovered: every required item of the version for the category, and no unknown ones', () => {
+    expect(d.start().can(d.event(submit))).toBe(true)
+    const missing = { ...defaultFacts, handbook: { ...defaultFacts.handbook, requiredItems: ['V-01', 'V-02', 'V-09'] } }
+    expect(d.start().can(d.event(submit, missing))).toBe(false)
+    expect(d.definition.rules.handbookItemsCovered.explain({ context: d.start().context, event: d.event(submit, missing) })).toMatchObject({
+      missingItems: ['V-09'],
+      unknownItems: [],
+    })
+    const unknownVersion = { ...defaultFacts, handbook: { ...defaultFacts.handbook, exists: false, requiredItems: [], knownItems: [] } }
+    expect(d.start().can(d.event(submit, unknownVersion))).toBe(false)
+  })
+
+  it('targetsNotLowered: this year’s targets do not fall below last year’s (逐年提高)', () => {
+    const lastYear = (value: number) => ({ ...defaultFacts, previousTargets: [{ indicator: '党员组织生活参与率', value, unit: '%' }] })
+    expect(d.start().can(d.event(submit, lastYear(95)))).toBe(true)
+    expect(d.start().can(d.event(submit, lastYear(96)))).toBe(false)
+    expect(
+      d.definition.rules.targetsNotLowered.explain({ context: d.start().context, event: d.event(submit, lastYear(96)) }),
+    ).toMatchObject({ lowered: [{ indicator: '党员组织生活参与率', previous: 96, current: 95 }] })
+    const dropped = { ...defaultFacts, previousTargets: [{ indicator: '已取消的指标', value: 1, unit: '项' }] }
+    expect(d.start().can(d.event(submit, dropped))).toBe(false)
+  })
+
+  it('innovation and promotion declarations are not held to the handbook', () => {
+    const noHandbook = { ...defaultFacts, handbook: { ...defaultFacts.handbook, exists: false } }
+    expect(driver('innovation').start().can(driver('innovation').event(submit, noHandbook))).toBe(true)
+  })
+
+  it('oneFoundationPerYear is a creation rule of the foundation machine only', () => {
+    expect(d.definition.spec.creationRules).toEqual(['oneFoundationPerYear'])
+    expect(driver('innovation').definition.spec.creationRules).toBeUndefined()
+    const event = (live: number) =>
+      ({ type: 'CREATE', actor: 'x', at: 'now', facts: { liveFoundations: Array.from({ length: live }, (_, i) => ({ id: `p${i}`, state: 'draft' })) } }) as never
+    expect(d.definition.rules.oneFoundationPerYear.check({ context: d.start().context, event: event(0) })).toBe(true)
+    expect(d.definition.rules.oneFoundationPerYear.check({ context: d.start().context, event: event(1) })).toBe(false)
   })
 })

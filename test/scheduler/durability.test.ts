@@ -7,6 +7,7 @@ import { createService } from '../../src/service.js'
 import { createTestApp, silentLogger } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { pathTo } from '../support/fixtures.js'
+import { seedProgramme } from '../support/programme.js'
 import { client } from '../support/http.js'
 
 describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
@@ -14,6 +15,7 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
+    await seedProgramme(database.db, [2026, 2027])
   })
   afterAll(async () => database?.drop())
 
@@ -33,7 +35,7 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
     const api = client(app)
     const org = await api.organization('并发测试党支部')
     const ids: string[] = []
-    for (let i = 0; i < 40; i++) ids.push(await api.project('foundation', org, 2026))
+    for (let i = 0; i < 40; i++) ids.push(await api.project('innovation', org, 2026))
     await app.close()
 
     clock.advanceTo('2026-04-02T00:00:00.000Z')
@@ -70,8 +72,8 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
     const org = await api.organization('锁测试党支部')
     const ids = [
       await api.project('foundation', org, 2026),
-      await api.project('foundation', org, 2026),
-      await api.project('foundation', org, 2026),
+      await api.project('innovation', org, 2026),
+      await api.project('promotion', org, 2026),
     ]
     await app.close()
     clock.advanceTo('2026-04-02T00:00:00.000Z')

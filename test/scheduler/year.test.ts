@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp } from '../support/app.js'
+import { seedProgramme } from '../support/programme.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { pathTo, payloads } from '../support/fixtures.js'
 import { client } from '../support/http.js'
@@ -18,6 +19,7 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
+    await seedProgramme(database.db, [2026, 2027, 2028])
     ;({ app } = await createTestApp(database, { start: '2026-01-05T00:00:00.000Z', batchSize: 3 }))
     api = client(app)
     org = await api.organization('南湖村党支部')
@@ -39,13 +41,13 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
     ids.draftFoundation = await api.project('foundation', org, 2026)
     ids.draftInnovation = await api.project('innovation', org, 2026)
     ids.returned = await api.project('innovation', org, 2026, pathTo.returned)
-    ids.submitted = await api.project('foundation', org, 2026, pathTo.underReview)
+    ids.submitted = await api.project('foundation', await api.organization('北湖村党支部'), 2026, pathTo.underReview)
     ids.implementing = await api.project('innovation', org, 2026, pathTo.implementing)
     ids.reported = await api.project('promotion', org, 2026, [
       ...pathTo.implementing!,
       { type: 'SUBMIT_PROGRESS_REPORT', ...payloads.SUBMIT_PROGRESS_REPORT },
     ])
-    ids.lateRequester = await api.project('foundation', org, 2026, [...pathTo.implementing!, { type: 'RECORD_LEDGER_ENTRY', ...payloads.RECORD_LEDGER_ENTRY }])
+    ids.lateRequester = await api.project('foundation', await api.organization('西湖村党支部'), 2026, [...pathTo.implementing!, { type: 'RECORD_LEDGER_ENTRY', ...payloads.RECORD_LEDGER_ENTRY }])
     const draft = await api.get(ids.draftFoundation)
     expect(draft.timers).toEqual([
       {

@@ -41,7 +41,7 @@ export const declarations: Record<ProjectType, Record<string, unknown>> = {
   },
 }
 
-/** A valid payload for every event; EVALUATE comes in a passing and a failing form. */
+/** A valid payload for every event. */
 export const payloads = {
   UPDATE_DECLARATION: { declaration: { expectedResults: '形成党员积分管理办法并在全镇交流。' } },
   SUBMIT: {},
@@ -81,28 +81,16 @@ export const payloads = {
     summaryReport: '项目目标全部完成，党员参与率达到96%。',
     explanations: [{ planItemId: 'P2', reason: '第四季度公示安排在验收后进行' }],
   },
-  EVALUATE_PASS: {
-    forms: {
-      ledgerInspection: '台账完整',
-      onSiteReview: '现场查看积分公示栏',
-      questionnaire: '回收问卷120份',
-      democraticAppraisal: '满意率97%',
-    },
+  RECORD_ASSESSMENT: {
+    assessor: '验收员甲',
+    form: 'ledgerInspection',
+    findings: '台账完整',
     indicators: { targetAchievement: 95, publicSatisfaction: 97, comprehensiveBenefit: 90, replicability: 92 },
-    comment: '成效明显',
   },
-  EVALUATE_FAIL: {
-    forms: {
-      ledgerInspection: '台账缺失',
-      onSiteReview: '公示栏未更新',
-      questionnaire: '回收问卷30份',
-      democraticAppraisal: '满意率55%',
-    },
-    indicators: { targetAchievement: 50, publicSatisfaction: 55, comprehensiveBenefit: 40, replicability: 30 },
-    comment: '需整改',
-  },
+  EVALUATE: { comment: '验收组评定' },
   PROPOSE_PROMOTION: { rationale: '做法简便，效果明显，适合全镇推广' },
   SOLIDIFY: {
+    effectiveDate: '2027-01-01',
     systemTitle: '镇党员先锋积分管理办法',
     systemContent: '第一条 为……制定本办法。',
     feasibility: '已在一个支部试行一年',
@@ -116,7 +104,42 @@ export const payloads = {
   RECORD_MEETING_GUIDANCE: { period: '2026-H1', guidance: '加快台账规范化' },
   ACCEPTANCE_DEADLINE: {},
   GRANT_EXTENSION: { until: '2027-06-30T15:59:59.999Z', reason: '跨年度实施，滚动推进' },
+  RECORD_PUBLICITY: { kind: 'onSiteMeeting', date: '2026-11-20', title: '全镇党建工作现场会', description: '现场观摩积分公示栏' },
+  RECORD_SPOT_CHECK_FINDING: {
+    spotCheckId: '5f0c6f4e-2c1d-4a59-9a3c-0d8e6f1b2a3c',
+    findings: '台账规范，进度正常',
+    rating: 'good',
+  },
 } as const
+
+/** The members the tests put in each year's review and acceptance groups. */
+export const reviewers = ['评审员甲', '评审员乙', '评审员丙', '评审员丁']
+export const assessors = ['验收员甲', '验收员乙', '验收员丙', '验收员丁']
+
+/** The handbook version the foundation declarations name, with items for every category (R1). */
+export const handbook = {
+  version: '2026',
+  title: '镇党建工作项目化管理手册（2026年版）',
+  items: [
+    { code: 'V-01', requirement: '"三会一课"', standard: '按期召开，记录完整', frequency: '每月', required: true },
+    { code: 'V-02', requirement: '主题党日', standard: '每月固定日期开展', frequency: '每月', required: true },
+    { code: 'V-05', requirement: '党员积分管理', standard: '季度公示', frequency: '每季度', required: false },
+  ],
+}
+
+const forms = ['ledgerInspection', 'onSiteReview', 'questionnaire', 'democraticAppraisal'] as const
+/** One assessment per form by the acceptance group, all at the given level (R14). */
+export function assessmentSteps(level: number, replicability = level): Step[] {
+  return forms.map((form, i) => ({
+    type: 'RECORD_ASSESSMENT',
+    assessor: assessors[i]!,
+    form,
+    findings: `${form} 情况`,
+    indicators: { targetAchievement: level, publicSatisfaction: level, comprehensiveBenefit: level, replicability },
+  }))
+}
+const passing = () => [...assessmentSteps(93), { type: 'EVALUATE', comment: '成效明显' }]
+const failing = () => [...assessmentSteps(45), { type: 'EVALUATE', comment: '需整改' }]
 
 export type Step = { type: string } & Record<string, unknown>
 
@@ -131,7 +154,7 @@ const toPlanning: Step[] = [
 ]
 const toImplementing = [...toPlanning, step('SUBMIT_PLAN')]
 const toAcceptanceRequested = [...toImplementing, step('RECORD_LEDGER_ENTRY'), step('REQUEST_ACCEPTANCE')]
-const toAccepted = [...toAcceptanceRequested, step('EVALUATE_PASS', 'EVALUATE')]
+const toAccepted = [...toAcceptanceRequested, ...passing()]
 
 /** From a new draft, the events that bring a project to each state. */
 export const pathTo: Record<string, Step[]> = {
@@ -145,16 +168,15 @@ export const pathTo: Record<string, Step[]> = {
   implementing: toImplementing,
   overdueAcceptance: [...toImplementing, step('ACCEPTANCE_DEADLINE')],
   acceptanceRequested: toAcceptanceRequested,
-  rectifying: [...toAcceptanceRequested, step('EVALUATE_FAIL', 'EVALUATE')],
+  rectifying: [...toAcceptanceRequested, ...failing()],
   accepted: toAccepted,
   feasibilityReview: [...toAccepted, step('PROPOSE_PROMOTION')],
   institutionalized: [...toAccepted, step('PROPOSE_PROMOTION'), step('SOLIDIFY')],
   closed: [...toAccepted, step('CLOSE')],
 }
 
-/** The event that takes a transition `from → to`: EVALUATE passes or fails by its target. */
-export function stepFor(event: string, to: string | null): Step {
-  if (event === 'EVALUATE') return step(to === 'rectifying' ? 'EVALUATE_FAIL' : 'EVALUATE_PASS', 'EVALUATE')
+/** The event that takes a transition `from → to`. */
+export function stepFor(event: string, _to: string | null): Step {
   if (event === 'RECORD_REVIEW') return { ...step('RECORD_REVIEW'), reviewer: '评审员丁' }
   if (event === 'SUBMIT_PROGRESS_REPORT') return { ...step('SUBMIT_PROGRESS_REPORT'), period: '2026-H2' }
   return step(event as keyof typeof payloads)
@@ -173,17 +195,19 @@ export const fullLife: Step[] = [
   step('RECORD_LEDGER_ENTRY'),
   step('SUBMIT_PROGRESS_REPORT'),
   step('REQUEST_ACCEPTANCE'),
-  step('EVALUATE_FAIL', 'EVALUATE'),
+  ...failing(),
   { ...step('RECORD_LEDGER_ENTRY'), planItemId: 'P2', date: '2026-12-10', content: '完成第四季度公示' },
   { ...step('REQUEST_ACCEPTANCE'), explanations: [] },
-  step('EVALUATE_PASS', 'EVALUATE'),
+  ...passing(),
   step('PROPOSE_PROMOTION'),
   step('SOLIDIFY'),
   step('CLOSE'),
 ]
 
-/** What a guarded transition needs beyond reaching its source state. */
+/** What a guarded transition needs beyond reaching its source state (keyed from:event, or from:event:to). */
 export const preconditions: Record<string, Step[]> = {
+  'acceptanceRequested:EVALUATE:accepted': assessmentSteps(93),
+  'acceptanceRequested:EVALUATE:rectifying': assessmentSteps(45),
   'underReview:APPROVE': toPlanning.slice(1, -1),
   'implementing:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
   'rectifying:REQUEST_ACCEPTANCE': [],

@@ -27,6 +27,7 @@ const machineDescription = z
         eventLabel: z.string(),
         to: z.string().nullable().describe('null: the project stays in its state and records the event'),
         guard: z.object({ name: z.string(), label: z.string() }).nullable(),
+        rules: z.array(z.object({ name: z.string(), label: z.string() })),
         timer: z
           .union([
             z.object({ deadline: z.string(), label: z.string() }).describe('fires at a calendar deadline'),
@@ -39,6 +40,7 @@ const machineDescription = z
       z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()), payloadSchema: z.unknown() }),
     ),
     guards: z.array(z.object({ name: z.string(), label: z.string() })),
+    creationRules: z.array(z.object({ name: z.string(), label: z.string() })),
   })
   .meta({ id: 'MachineDefinition' })
 
