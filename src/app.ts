@@ -12,6 +12,14 @@ import { machineRoutes } from './http/routes/machines.js'
 import { organizationRoutes } from './http/routes/organizations.js'
 import { calendarRoutes } from './http/routes/calendars.js'
 import { clockRoutes } from './http/routes/clock.js'
+import { commendationRoutes } from './http/routes/commendations.js'
+import { complianceRoutes } from './http/routes/compliance.js'
+import { gradingRoutes } from './http/routes/grading.js'
+import { groupRoutes } from './http/routes/groups.js'
+import { handbookRoutes } from './http/routes/handbooks.js'
+import { reportRoutes } from './http/routes/reports.js'
+import { spotCheckRoutes } from './http/routes/spot-checks.js'
+import { systemRoutes } from './http/routes/systems.js'
 import { projectRoutes } from './http/routes/projects.js'
 import { timerRoutes } from './http/routes/timers.js'
 import type { CalendarDefaults } from './scheduler/calendar.js'
@@ -70,6 +78,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
       await api.register(calendarRoutes, { deps })
       await api.register(timerRoutes, { deps })
       await api.register(clockRoutes, { deps })
+      await api.register(handbookRoutes, { deps })
+      await api.register(groupRoutes, { deps })
+      await api.register(gradingRoutes, { deps })
+      await api.register(complianceRoutes, { deps })
+      await api.register(spotCheckRoutes, { deps })
+      await api.register(systemRoutes, { deps })
+      await api.register(commendationRoutes, { deps })
+      await api.register(reportRoutes, { deps })
     },
     { prefix: '/api/v1' },
   )

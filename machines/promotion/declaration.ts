@@ -11,6 +11,7 @@ export const promotionDeclaration = z.object({
   sourcePractice: z
     .object({
       projectId: z.uuid().optional().describe('the project the practice comes from, when it ran in this service'),
+      systemId: z.uuid().optional().describe('the town system (制度) it rolls out, when one was established'),
       description: z.string().trim().min(1).max(5000).describe('来源做法'),
     })
     .describe('所依托的成熟做法'),

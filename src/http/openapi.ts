@@ -20,6 +20,7 @@ export const openapi = fp(async (app: FastifyInstance) => {
         { name: 'machines', description: 'machine definitions (I5)' },
         { name: 'organizations', description: '基层党组织' },
         { name: 'projects', description: '项目：申报 → 立项 → 实施 → 验收 → 推广' },
+        { name: 'programme', description: 'handbook, groups, grading, 1+X, spot checks, systems, commendations, year-end report' },
         { name: 'calendar', description: 'the year’s calendar and the scheduled transitions it drives' },
         { name: 'admin', description: 'the service’s clock (manual in sandboxes)' },
         { name: 'health', description: 'liveness' },

@@ -1,0 +1,102 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { AppDeps } from '../../app.js'
+import { commendationKinds, commendationLevels, recipientTypes, type CommendationRow } from '../../db/tables/commendation.js'
+import { commend, kindLabels, levelLabels, listCommendations } from '../../domain/commendations.js'
+import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+
+const commendationView = z
+  .object({
+    id: z.uuid(),
+    year: z.number().int(),
+    kind: z.enum(commendationKinds),
+    kindLabel: z.string(),
+    level: z.enum(commendationLevels),
+    levelLabel: z.string(),
+    recipientType: z.enum(recipientTypes),
+    organizationId: z.uuid(),
+    projectId: z.uuid().nullable(),
+    workerName: z.string().nullable(),
+    title: z.string(),
+    reason: z.string(),
+    basis: z.unknown().describe('the assessment it rests on'),
+    followsId: z.uuid().nullable().describe('for a further commendation: the commendation it follows'),
+    awardedBy: z.string(),
+    awardedAt: z.string(),
+  })
+  .meta({ id: 'Commendation' })
+
+const view = (row: CommendationRow) => ({
+  id: row.id,
+  year: row.year,
+  kind: row.kind,
+  kindLabel: kindLabels[row.kind],
+  level: row.level,
+  levelLabel: levelLabels[row.level],
+  recipientType: row.recipient_type,
+  organizationId: row.organization_id,
+  projectId: row.project_id,
+  workerName: row.worker_name,
+  title: row.title,
+  reason: row.reason,
+  basis: row.basis,
+  followsId: row.follows_id,
+  awardedBy: row.awarded_by,
+  awardedAt: row.awarded_at.toISOString(),
+})
+
+/** Commendations and material rewards (R18) to organizations, Party-affairs workers and projects. */
+export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.post(
+    '/commendations',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'Record a commendation or material reward; an innovation project commended at county level or above also gets the town’s further commendation',
+        headers: actorHeaders,
+        body: z.object({
+          year: z.number().int().min(2000).max(2100),
+          kind: z.enum(['commendation', 'materialReward']),
+          level: z.enum(commendationLevels),
+          recipientType: z.enum(recipientTypes),
+          organizationId: z.uuid(),
+          projectId: z.uuid().optional(),
+          workerName: z.string().trim().min(1).max(100).optional(),
+          title: z.string().trim().min(1).max(200),
+          reason: z.string().trim().min(1).max(5000),
+          awardedAt: z.iso.date().describe('YYYY-MM-DD'),
+        }),
+        response: { 201: z.object({ items: z.array(commendationView) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const rows = await deps.db
+        .transaction()
+        .execute((trx) =>
+          commend(
+            trx,
+            { ...request.body, awardedAt: new Date(`${request.body.awardedAt}T00:00:00+08:00`) },
+            actorOf(request.headers),
+            deps.clock.now(),
+          ),
+        )
+      return reply.code(201).send({ items: rows.map(view) })
+    },
+  )
+
+  app.get(
+    '/commendations',
+    {
+      schema: {
+        tags: ['programme'],
+        querystring: z.object({
+          year: z.coerce.number().int().min(2000).max(2100).optional(),
+          organizationId: z.uuid().optional(),
+          projectId: z.uuid().optional(),
+        }),
+        response: { 200: z.object({ items: z.array(commendationView) }), 400: errorResponses[400] },
+      },
+    },
+    async (request) => ({ items: (await listCommendations(deps.db, request.query)).map(view) }),
+  )
+}

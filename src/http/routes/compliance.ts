@@ -1,0 +1,79 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { organizationCategories, organizationCategoryLabels } from '../../../machines/index.js'
+import type { AppDeps } from '../../app.js'
+import { compliance, complianceTotals } from '../../domain/compliance.js'
+import { getOrganization } from '../../domain/organizations.js'
+import { complianceLabels } from '../../domain/reports.js'
+import { errorResponses } from '../schemas.js'
+
+const yearQuery = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
+
+const complianceView = z
+  .object({
+    organizationId: z.uuid(),
+    name: z.string(),
+    category: z.enum(organizationCategories),
+    categoryLabel: z.string(),
+    foundation: z.number().int().describe('declared foundation projects (the "1")'),
+    elective: z.number().int().describe('declared innovation and promotion projects (the "X")'),
+    status: z.enum(['compliant', 'missingFoundation', 'missingElective', 'missingBoth']),
+    statusLabel: z.string(),
+  })
+  .meta({ id: 'Compliance' })
+
+const view = (row: Awaited<ReturnType<typeof compliance>>[number]) => ({
+  ...row,
+  categoryLabel: organizationCategoryLabels[row.category],
+  statusLabel: complianceLabels[row.status],
+})
+
+/** "1+X" (R5): which organizations declared one foundation and at least one elective project this year. */
+export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/compliance',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: '"1+X" for every organization in a year, with counts',
+        querystring: yearQuery,
+        response: {
+          200: z.object({
+            year: z.number().int(),
+            items: z.array(complianceView),
+            totals: z.object({
+              organizations: z.number().int(),
+              compliant: z.number().int(),
+              missingFoundation: z.number().int(),
+              missingElective: z.number().int(),
+              missingBoth: z.number().int(),
+            }),
+          }),
+          400: errorResponses[400],
+        },
+      },
+    },
+    async (request) => {
+      const rows = await compliance(deps.db, request.query.year)
+      return { year: request.query.year, items: rows.map(view), totals: complianceTotals(rows) }
+    },
+  )
+
+  app.get(
+    '/organizations/:id/compliance',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: '"1+X" for one organization in a year',
+        params: z.object({ id: z.uuid() }),
+        querystring: yearQuery,
+        response: { 200: complianceView.extend({ year: z.number().int() }), 400: errorResponses[400], 404: errorResponses[404] },
+      },
+    },
+    async (request) => {
+      await getOrganization(deps.db, request.params.id)
+      const [row] = await compliance(deps.db, request.query.year, request.params.id)
+      return { year: request.query.year, ...view(row!) }
+    },
+  )
+}

@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { indicatorNames, type IndicatorName } from '../../../machines/shared/events.js'
+import { projectTypes } from '../../../machines/index.js'
+import type { AppDeps } from '../../app.js'
+import { gradingPolicies, setGradingPolicy } from '../../domain/grading.js'
+import { Refusal } from '../../errors.js'
+import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+
+const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
+const weight = z.number().min(0).max(1)
+const threshold = z.number().min(0).max(100)
+
+const policy = z.object({
+  weights: z.object(Object.fromEntries(indicatorNames.map((n) => [n, weight])) as Record<IndicatorName, typeof weight>),
+  thresholds: z.object({ excellent: threshold, good: threshold, pass: threshold }),
+})
+
+/** Weights and thresholds per year and project type (R14 "分类分级"); defaults until a year sets its own. */
+export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/grading/:year',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'The year’s grading policy per project type',
+        params: yearParams,
+        response: {
+          200: z.object({ year: z.number().int(), policies: z.record(z.string(), policy.extend({ stored: z.boolean() })) }),
+          400: errorResponses[400],
+        },
+      },
+    },
+    async (request) => ({ year: request.params.year, policies: await gradingPolicies(deps.db, request.params.year) }),
+  )
+
+  app.put(
+    '/grading/:year/:type',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'Set the year’s weights and thresholds for one project type',
+        params: yearParams.extend({ type: z.enum(projectTypes) }),
+        headers: actorHeaders,
+        body: policy,
+        response: { 200: policy.extend({ year: z.number().int(), type: z.enum(projectTypes) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { weights, thresholds } = request.body
+      if (Object.values(weights).reduce((a, b) => a + b, 0) <= 0) {
+        throw new Refusal(422, 'GRADING_INVALID', 'at least one indicator must carry weight', { field: 'weights' })
+      }
+      if (!(thresholds.excellent > thresholds.good && thresholds.good > thresholds.pass)) {
+        throw new Refusal(422, 'GRADING_INVALID', 'thresholds must fall: excellent > good > pass', { field: 'thresholds' })
+      }
+      const { year, type } = request.params
+      await setGradingPolicy(deps.db, year, type, request.body, actorOf(request.headers), deps.clock.now())
+      return { year, type, weights, thresholds }
+    },
+  )
+}

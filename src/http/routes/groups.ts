@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { AppDeps } from '../../app.js'
+import type { GroupKind } from '../../db/tables/group.js'
+import { groupMembers, setGroupMembers } from '../../domain/groups.js'
+import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+
+const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
+const groupView = z.object({ year: z.number().int(), members: z.array(z.string()) })
+
+/** The year's review group (评审组, R8) and acceptance group (验收组, R14), formed by the organization section. */
+export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  const routes: Array<[string, GroupKind, string]> = [
+    ['review-groups', 'review', 'review group 评审组 (R8): its members record reviews of declarations'],
+    ['acceptance-groups', 'acceptance', 'acceptance group 验收组 (R14): its members record assessments by form'],
+  ]
+  for (const [path, group, about] of routes) {
+    app.put(
+      `/${path}/:year`,
+      {
+        schema: {
+          tags: ['programme'],
+          summary: `Form the year’s ${about}`,
+          params: yearParams,
+          headers: actorHeaders,
+          body: z.object({ members: z.array(z.string().trim().min(1).max(100)).max(200) }),
+          response: { 200: groupView, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { year } = request.params
+        const members = await deps.db
+          .transaction()
+          .execute((trx) => setGroupMembers(trx, year, group, request.body.members, actorOf(request.headers), deps.clock.now()))
+        return { year, members }
+      },
+    )
+    app.get(
+      `/${path}/:year`,
+      { schema: { tags: ['programme'], params: yearParams, response: { 200: groupView, 400: errorResponses[400] } } },
+      async (request) => ({ year: request.params.year, members: await groupMembers(deps.db, request.params.year, group) }),
+    )
+  }
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { AppDeps } from '../../app.js'
+import { annualReport, annualReportCsv } from '../../domain/reports.js'
+import { errorResponses } from '../schemas.js'
+
+/** The year-end assessment (R17), as JSON or as CSV for Excel (Chinese headers, UTF-8 with BOM). */
+export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/reports/annual',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'Year-end report per organization and project, with totals; ?format=csv or Accept: text/csv for a spreadsheet',
+        querystring: z.object({
+          year: z.coerce.number().int().min(2000).max(2100),
+          format: z.enum(['json', 'csv']).optional(),
+        }),
+        response: { 200: z.unknown(), 400: errorResponses[400] },
+      },
+    },
+    async (request, reply) => {
+      const report = await annualReport(deps.db, request.query.year)
+      const wantsCsv = request.query.format === 'csv' || (!request.query.format && /text\/csv/.test(request.headers.accept ?? ''))
+      if (wantsCsv) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="annual-report-${request.query.year}.csv"`)
+          .send(annualReportCsv(report))
+      }
+      return report
+    },
+  )
+}

@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { organizationCategories, type ProjectContext } from '../../../machines/index.js'
+import type { AppDeps } from '../../app.js'
+import type { SpotCheckRow } from '../../db/tables/spot-check.js'
+import { drawSpotCheck, getSpotCheck, listSpotChecks, verifyDraw } from '../../domain/spot-checks.js'
+import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+
+const spotCheckView = z
+  .object({
+    id: z.uuid(),
+    year: z.number().int(),
+    category: z.enum(organizationCategories).nullable(),
+    method: z.enum(['count', 'percentage']),
+    amount: z.number(),
+    seed: z.string().describe('with the population, enough to draw again and check the result'),
+    population: z.array(z.uuid()).describe('projects in implementation drawn from, sorted by id'),
+    selected: z.array(z.uuid()).describe('projects drawn, in draw order'),
+    drawnBy: z.string(),
+    drawnAt: z.string(),
+    reproducible: z.boolean().describe('drawing again from the recorded seed and population gives the same projects'),
+  })
+  .meta({ id: 'SpotCheck' })
+
+const view = (row: SpotCheckRow) => ({
+  id: row.id,
+  year: row.year,
+  category: row.category as (typeof organizationCategories)[number] | null,
+  method: row.method,
+  amount: row.amount,
+  seed: row.seed,
+  population: row.population as string[],
+  selected: row.selected as string[],
+  drawnBy: row.drawn_by,
+  drawnAt: row.drawn_at.toISOString(),
+  reproducible: verifyDraw(row),
+})
+
+/** Random spot checks (随机抽查, R12): reproducible from the recorded seed, auditable, findings on each project. */
+export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.post(
+    '/spot-checks',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'Draw a random sample of projects in implementation, by count or percentage, optionally by category',
+        headers: actorHeaders,
+        body: z
+          .object({
+            year: z.number().int().min(2000).max(2100),
+            count: z.number().int().min(1).max(10_000).optional(),
+            percentage: z.number().gt(0).max(100).optional(),
+            category: z.enum(organizationCategories).optional(),
+            seed: z.string().trim().min(1).max(200).optional().describe('omit to have one drawn at random and recorded'),
+          })
+          .refine((b) => (b.count === undefined) !== (b.percentage === undefined), {
+            message: 'give either count or percentage',
+            path: ['count'],
+          }),
+        response: { 201: spotCheckView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await drawSpotCheck(deps.db, request.body, actorOf(request.headers), deps.clock.now())
+      return reply.code(201).header('location', `/api/v1/spot-checks/${row.id}`).send(view(row))
+    },
+  )
+
+  app.get(
+    '/spot-checks',
+    {
+      schema: {
+        tags: ['programme'],
+        querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+        response: { 200: z.object({ items: z.array(spotCheckView) }), 400: errorResponses[400] },
+      },
+    },
+    async (request) => ({ items: (await listSpotChecks(deps.db, request.query.year)).map(view) }),
+  )
+
+  app.get(
+    '/spot-checks/:id',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'A draw with the findings recorded on each project it picked',
+        params: z.object({ id: z.uuid() }),
+        response: {
+          200: spotCheckView.extend({
+            findings: z.array(
+              z.object({ projectId: z.uuid(), rating: z.string(), findings: z.string(), by: z.string(), at: z.string() }),
+            ),
+          }),
+          400: errorResponses[400],
+          404: errorResponses[404],
+        },
+      },
+    },
+    async (request) => {
+      const row = await getSpotCheck(deps.db, request.params.id)
+      const selected = row.selected as string[]
+      const projects = selected.length
+        ? await deps.db.selectFrom('project').select(['id', 'snapshot']).where('id', 'in', selected).execute()
+        : []
+      const findings = projects.flatMap((p) =>
+        (p.snapshot as { context: ProjectContext }).context.spotChecks
+          .filter((c) => c.spotCheckId === row.id)
+          .map((c) => ({ projectId: p.id, rating: c.rating, findings: c.findings, by: c.by, at: c.at })),
+      )
+      return { ...view(row), findings }
+    },
+  )
+}

@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { AppDeps } from '../../app.js'
+import type { TownSystemRow } from '../../db/tables/system.js'
+import { getSystem, listSystems } from '../../domain/systems.js'
+import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+
+const systemView = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    content: z.string(),
+    effectiveDate: z.string(),
+    sourceProjectId: z.uuid(),
+    establishedBy: z.string(),
+    establishedAt: z.string(),
+  })
+  .meta({ id: 'TownSystem' })
+
+const view = (row: TownSystemRow) => ({
+  id: row.id,
+  title: row.title,
+  content: row.content,
+  effectiveDate: row.effective_date,
+  sourceProjectId: row.source_project_id,
+  establishedBy: row.established_by,
+  establishedAt: row.established_at.toISOString(),
+})
+
+/** Town-wide systems (制度) created when a project's practice is solidified (R15), and the projects they seed. */
+export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/systems',
+    { schema: { tags: ['programme'], response: { 200: z.object({ items: z.array(systemView) }) } } },
+    async () => ({ items: (await listSystems(deps.db)).map(view) }),
+  )
+
+  app.get(
+    '/systems/:id',
+    {
+      schema: {
+        tags: ['programme'],
+        params: z.object({ id: z.uuid() }),
+        response: { 200: systemView, 400: errorResponses[400], 404: errorResponses[404] },
+      },
+    },
+    async (request) => view(await getSystem(deps.db, request.params.id)),
+  )
+
+  app.post(
+    '/systems/:id/projects',
+    {
+      schema: {
+        tags: ['programme'],
+        summary: 'Seed a system-promotion project (制度推广型) that rolls this system out; it starts as a draft naming the system',
+        params: z.object({ id: z.uuid() }),
+        headers: actorHeaders,
+        body: z.object({
+          organizationId: z.uuid(),
+          year: z.number().int().min(2000).max(2100),
+          title: z.string().trim().min(2).max(200).optional(),
+          declaration: z.record(z.string(), z.unknown()).optional().describe('further declaration fields'),
+        }),
+        response: {
+          201: z.object({ id: z.uuid(), state: z.string(), sourcePractice: z.record(z.string(), z.unknown()) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const system = await getSystem(deps.db, request.params.id)
+      const sourcePractice = { projectId: system.source_project_id, systemId: system.id, description: system.title }
+      const project = await deps.engine.start(
+        {
+          type: 'promotion',
+          organizationId: request.body.organizationId,
+          year: request.body.year,
+          declaration: { ...request.body.declaration, title: request.body.title ?? `${system.title}推广`, sourcePractice },
+        },
+        actorOf(request.headers),
+      )
+      return reply
+        .code(201)
+        .header('location', `/api/v1/projects/${project.id}`)
+        .send({ id: project.id, state: project.state, sourcePractice })
+    },
+  )
+}
