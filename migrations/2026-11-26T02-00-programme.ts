@@ -27,6 +27,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('year', 'integer', (c) => c.notNull())
     .addColumn('group', 'text', (c) => c.notNull())
     .addColumn('member', 'text', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
     .addColumn('added_by', 'text', (c) => c.notNull())
     .addColumn('added_at', 'timestamptz', (c) => c.notNull())
     .addPrimaryKeyConstraint('group_member_pk', ['year', 'group', 'member'])

@@ -15,7 +15,7 @@ export async function setGroupMembers(
   if (unique.length) {
     await db
       .insertInto('group_member')
-      .values(unique.map((member) => ({ year, group, member, added_by: actor, added_at: now })))
+      .values(unique.map((member, position) => ({ year, group, member, position, added_by: actor, added_at: now })))
       .execute()
   }
   return unique
@@ -27,8 +27,7 @@ export async function groupMembers(db: Executor, year: number, group: GroupKind)
     .select('member')
     .where('year', '=', year)
     .where('group', '=', group)
-    .orderBy('added_at')
-    .orderBy('member')
+    .orderBy('position')
     .execute()
   return rows.map((r) => r.member)
 }

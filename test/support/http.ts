@@ -10,12 +10,25 @@ export function client(app: FastifyInstance) {
     expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(300)
     return response.json()
   }
+  /** A request the service must refuse with this status; returns the error body. */
+  const refused = async (status: number, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
+    const response = await app.inject({ method, url, ...(payload ? { payload } : {}) })
+    expect(response.statusCode, `${method} ${url}: ${response.body}`).toBe(status)
+    return response.json()
+  }
   return {
     ok,
-    organization: async (name: string, category = 'village') =>
-      (await ok('POST', '/api/v1/organizations', { name, category, secretary: '书记', leaderInCharge: '委员' })).id as string,
-    project: async (type: ProjectType, organizationId: string, year: number, steps: Step[] = []) => {
-      const { id } = await ok('POST', '/api/v1/projects', { type, organizationId, year, declaration: declarations[type] })
+    refused,
+    organization: async (name: string, category = 'village', secretary = '书记', leaderInCharge = '委员') =>
+      (await ok('POST', '/api/v1/organizations', { name, category, secretary, leaderInCharge })).id as string,
+    project: async (
+      type: ProjectType,
+      organizationId: string,
+      year: number,
+      steps: Step[] = [],
+      declaration: Record<string, unknown> = declarations[type],
+    ) => {
+      const { id } = await ok('POST', '/api/v1/projects', { type, organizationId, year, declaration })
       for (const step of steps) await ok('POST', `/api/v1/projects/${id}/events`, step)
       return id as string
     },

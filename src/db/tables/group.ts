@@ -7,6 +7,8 @@ export interface GroupMemberTable {
   year: number
   group: GroupKind
   member: string
+  /** The order the organization section listed the members in. */
+  position: number
   added_by: string
   added_at: Date
 }
