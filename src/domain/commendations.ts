@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Executor } from '../db/database.js'
-import type { Insertable } from 'kysely'
+import { sql, type Insertable } from 'kysely'
 import type {
   CommendationKind,
   CommendationLevel,
@@ -111,5 +111,6 @@ export async function listCommendations(
   if (filter.year !== undefined) query = query.where('year', '=', filter.year)
   if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId)
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId)
-  return query.orderBy('created_at').orderBy('id').execute()
+  // A further commendation comes right after the one it follows.
+  return query.orderBy('created_at').orderBy(sql`follows_id is not null`).orderBy('id').execute()
 }
