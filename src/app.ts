@@ -5,6 +5,11 @@ import type { DatabaseKind } from './db/connect.js'
 import type { DB } from './db/database.js'
 import type { Clock } from './engine/clock.js'
 import type { Engine } from './engine/engine.js'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import { Refusal } from './errors.js'
+import { authentication } from './http/auth.js'
 import { errorHandler } from './http/error-handler.js'
 import { openapi } from './http/openapi.js'
 import { healthRoutes } from './http/routes/health.js'
@@ -17,6 +22,7 @@ import { complianceRoutes } from './http/routes/compliance.js'
 import { gradingRoutes } from './http/routes/grading.js'
 import { groupRoutes } from './http/routes/groups.js'
 import { handbookRoutes } from './http/routes/handbooks.js'
+import { principalRoutes } from './http/routes/principals.js'
 import { reportRoutes } from './http/routes/reports.js'
 import { spotCheckRoutes } from './http/routes/spot-checks.js'
 import { systemRoutes } from './http/routes/systems.js'
@@ -37,6 +43,10 @@ export interface AppDeps {
 export interface AppOptions {
   bodyLimit: number
   logger: FastifyServerOptions['loggerInstance'] | false
+  /** Origins allowed to call from a browser; none (CORS off) unless configured. */
+  corsOrigins?: readonly string[]
+  /** Requests per principal (or address, before authentication) per minute. */
+  rateLimitPerMinute?: number
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/
@@ -68,6 +78,20 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   })
 
   await app.register(errorHandler)
+  // Security headers; the API serves JSON, and /docs needs its own scripts and styles, so no CSP here.
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } })
+  if (options.corsOrigins?.length) await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['etag', 'location', 'x-request-id'] })
+  await app.register(authentication, { db: deps.db, clock: deps.clock })
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? 1200,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.principal?.id ?? request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new Refusal(429, 'RATE_LIMITED', `more than ${context.max} requests a minute; retry in ${context.after}`, {
+        limit: context.max,
+        retryAfter: context.after,
+      }),
+  })
   await app.register(openapi)
   await app.register(healthRoutes, { deps })
   await app.register(
@@ -86,6 +110,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
       await api.register(systemRoutes, { deps })
       await api.register(commendationRoutes, { deps })
       await api.register(reportRoutes, { deps })
+      await api.register(principalRoutes, { deps })
     },
     { prefix: '/api/v1' },
   )

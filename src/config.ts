@@ -23,6 +23,9 @@ const schema = z.object({
   CALENDAR_ACCEPTANCE_DEADLINE: monthDay.default('12-31'),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  CORS_ORIGINS: z.string().default('').describe('comma-separated origins; empty: CORS off'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
 })
 
 export type Config = Readonly<{
@@ -36,6 +39,9 @@ export type Config = Readonly<{
   clock: { mode: 'system' | 'manual'; start: Date | undefined }
   calendarDefaults: CalendarDefaults
   scheduler: { intervalMs: number; batchSize: number }
+  adminToken: string | undefined
+  corsOrigins: string[]
+  rateLimitPerMinute: number
 }>
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -67,5 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clock: { mode: e.CLOCK, start: e.CLOCK_START ? new Date(e.CLOCK_START) : undefined },
     calendarDefaults,
     scheduler: { intervalMs: e.SCHEDULER_INTERVAL_MS, batchSize: e.SCHEDULER_BATCH_SIZE },
+    adminToken: e.ADMIN_TOKEN,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   })
 }

@@ -2,6 +2,7 @@ import { pino } from 'pino'
 import { loadConfig } from './config.js'
 import { openDatabase } from './db/open.js'
 import { ManualClock, systemClock, type Clock } from './engine/clock.js'
+import { ensureAdmin } from './domain/principals.js'
 import { createService } from './service.js'
 
 const config = loadConfig()
@@ -9,6 +10,12 @@ const logger = pino({ level: config.logLevel })
 
 const clock: Clock = config.clock.mode === 'manual' ? new ManualClock(config.clock.start ?? new Date()) : systemClock
 const database = await openDatabase(config, logger)
+const admin = await ensureAdmin(database.db, config.adminToken, clock.now())
+if (admin.token) {
+  logger.warn({ adminToken: admin.token }, 'first start: an admin API token was created; it is shown this once — keep it')
+} else if (admin.created) {
+  logger.info('ADMIN_TOKEN registered as an admin API token')
+}
 const { app, scheduler } = await createService({
   database,
   clock,
@@ -18,6 +25,8 @@ const { app, scheduler } = await createService({
   calendarDefaults: config.calendarDefaults,
   bodyLimit: config.bodyLimit,
   scheduler: config.scheduler,
+  corsOrigins: config.corsOrigins,
+  rateLimitPerMinute: config.rateLimitPerMinute,
 })
 
 let closing = false

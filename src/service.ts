@@ -17,6 +17,8 @@ export interface ServiceOptions {
   calendarDefaults?: CalendarDefaults
   bodyLimit?: number
   scheduler?: { intervalMs: number; batchSize: number }
+  corsOrigins?: readonly string[]
+  rateLimitPerMinute?: number
 }
 
 export async function createService(options: ServiceOptions) {
@@ -32,7 +34,12 @@ export async function createService(options: ServiceOptions) {
   })
   const app = await buildApp(
     { db: database.db, databaseKind: database.kind, clock, engine, scheduler, calendarDefaults },
-    { bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: options.httpLogger ?? false },
+    {
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      logger: options.httpLogger ?? false,
+      corsOrigins: options.corsOrigins ?? [],
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
+    },
   )
   return { engine, scheduler, app }
 }

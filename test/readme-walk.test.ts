@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../src/engine/clock.js'
+import { ensureAdmin } from '../src/domain/principals.js'
 import { createService } from '../src/service.js'
 import { readmePath } from '../scripts/write-diagrams.js'
 import { silentLogger } from './support/app.js'
@@ -18,6 +19,8 @@ describe('README curl walk', () => {
   beforeAll(async () => {
     database = await openTestDatabase('pglite')
     ;({ app } = await createService({ database, clock: systemClock, logger: silentLogger }))
+    const readme = readFileSync(readmePath, 'utf8')
+    await ensureAdmin(database.db, readme.match(/ADMIN='([^']+)'/)![1], new Date())
     address = await app.listen({ host: '127.0.0.1', port: 0 })
   })
   afterAll(async () => {
@@ -34,5 +37,7 @@ describe('README curl walk', () => {
     expect(stdout).toContain(`\n${ending}\n`)
     expect(stdout).toContain('镇流动党员线上组织生活制度')
     expect(stdout).toMatch(/1 null → CREATE → draft 东村党支部/)
+    expect(stdout).toMatch(/4 underReview → RECORD_REVIEW → underReview 评审员甲/)
+    expect(stdout).toMatch(/7 underReview → APPROVE → planning 组织科/)
   })
 })

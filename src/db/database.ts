@@ -4,8 +4,10 @@ import type { CommendationTable } from './tables/commendation.js'
 import type { GradingPolicyTable } from './tables/grading.js'
 import type { GroupMemberTable } from './tables/group.js'
 import type { HandbookItemTable, HandbookVersionTable } from './tables/handbook.js'
+import type { IdempotencyKeyTable, PrincipalTable } from './tables/principal.js'
 import type { SpotCheckTable } from './tables/spot-check.js'
 import type { TownSystemTable } from './tables/system.js'
+import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from './tables/webhook.js'
 import type { ProjectHistoryTable } from './tables/history.js'
 import type { OrganizationTable } from './tables/organization.js'
 import type { OutboxTable } from './tables/outbox.js'
@@ -27,6 +29,11 @@ export interface Database {
   spot_check: SpotCheckTable
   town_system: TownSystemTable
   commendation: CommendationTable
+  principal: PrincipalTable
+  idempotency_key: IdempotencyKeyTable
+  webhook: WebhookTable
+  webhook_delivery: WebhookDeliveryTable
+  webhook_attempt: WebhookAttemptTable
 }
 
 /** What repository functions take first: the database or a transaction. */

@@ -7,6 +7,10 @@ import { getProject } from '../domain/projects.js'
 import { Refusal, versionConflict } from '../errors.js'
 import type { CalendarDefaults } from '../scheduler/calendar.js'
 import type { Clock } from './clock.js'
+import { actingAsSelf, assertCanSee, assertMayDeclare, assertMaySend } from '../domain/access.js'
+import type { PrincipalRow } from '../db/tables/principal.js'
+import type { Role } from '../../machines/index.js'
+import { definitionOf } from './snapshot.js'
 import { creationFacts, eventFacts } from './facts.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
 import { writeTransitions } from './write.js'
@@ -26,6 +30,8 @@ export interface EngineOptions {
 
 export interface SendOptions {
   actor: string
+  /** The API caller; when given, the machine's declared roles and the organization boundary apply. */
+  principal?: PrincipalRow | undefined
   /** If-Match: refuse unless the project is still at this version. */
   expectedVersion?: number | undefined
 }
@@ -78,7 +84,8 @@ export function createEngine(options: EngineOptions) {
     }
   }
 
-  async function start(input: StartProject, actor: string): Promise<ProjectRow> {
+  async function start(input: StartProject, actor: string, principal?: PrincipalRow): Promise<ProjectRow> {
+    if (principal) assertMayDeclare(principal, input.organizationId)
     const plan = await db.transaction().execute(async (trx) => {
       // Locking the organization serializes its declarations, so "one foundation a year" holds under concurrency.
       const organization = await getOrganization(trx, input.organizationId, { forUpdate: true })
@@ -100,6 +107,15 @@ export function createEngine(options: EngineOptions) {
     sendOptions: SendOptions,
   ): Promise<PlannedTransition> {
     const project = await getProject(trx, projectId, { forUpdate: true })
+    if (sendOptions.principal) {
+      const spec = (definitionOf(project).events as Record<string, { roles: readonly Role[] } | undefined>)[raw.type]
+      if (spec) {
+        assertMaySend(sendOptions.principal, project, raw.type, spec.roles)
+        raw = actingAsSelf(sendOptions.principal, raw)
+      } else {
+        assertCanSee(sendOptions.principal, project)
+      }
+    }
     if (sendOptions.expectedVersion !== undefined && sendOptions.expectedVersion !== project.version) {
       throw versionConflict(sendOptions.expectedVersion, project.version)
     }

@@ -16,7 +16,14 @@ export const openapi = fp(async (app: FastifyInstance) => {
           '基层党建项目化管理 — project-based management of grassroots Party-building work. ' +
           'Each project type is an explicit state machine (GET /api/v1/machines); send events to move a project.',
       },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an API token from POST /api/v1/principals (or the first start’s admin token)' },
+        },
+      },
+      security: [{ bearer: [] }],
       tags: [
+        { name: 'principals', description: 'API tokens and roles (admin)' },
         { name: 'machines', description: 'machine definitions (I5)' },
         { name: 'organizations', description: '基层党组织' },
         { name: 'projects', description: '项目：申报 → 立项 → 实施 → 验收 → 推广' },

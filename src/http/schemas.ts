@@ -29,25 +29,3 @@ export const pageQuery = {
 }
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() })
-
-/** Until authentication exists, callers name themselves in X-Actor for the history. */
-export const actorHeaders = z.object({
-  'x-actor': z.string().trim().min(1).max(100).optional().describe('who acts, recorded in history'),
-})
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-/**
- * Node hands header bytes over as latin1 characters; a client that sent a UTF-8 name (张书记)
- * gets it back intact. A value that is not UTF-8 is kept as it came.
- */
-export function actorOf(headers: { 'x-actor'?: string | undefined }): string {
-  const raw = headers['x-actor']
-  if (raw === undefined) return 'anonymous'
-  if (/[^\x00-\xff]/.test(raw)) return raw
-  try {
-    return utf8.decode(Buffer.from(raw, 'latin1'))
-  } catch {
-    return raw
-  }
-}

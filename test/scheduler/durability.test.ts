@@ -4,7 +4,7 @@ import { createEngine } from '../../src/engine/engine.js'
 import { standardDefaults } from '../../src/scheduler/calendar.js'
 import { createScheduler } from '../../src/scheduler/scheduler.js'
 import { createService } from '../../src/service.js'
-import { createTestApp, silentLogger } from '../support/app.js'
+import { authorizeTestApp, createTestApp, silentLogger } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { pathTo } from '../support/fixtures.js'
 import { seedProgramme } from '../support/programme.js'
@@ -32,6 +32,7 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
   it('fires every timer exactly once with two schedulers running at once', async () => {
     const clock = new ManualClock('2026-02-01T00:00:00.000Z')
     const { app } = await createService({ database, clock, logger: silentLogger })
+    await authorizeTestApp(app, database)
     const api = client(app)
     const org = await api.organization('并发测试党支部')
     const ids: string[] = []
@@ -68,6 +69,7 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
   it.runIf(kind === 'postgres')('skips a project another process holds, and fires it once released', async () => {
     const clock = new ManualClock('2026-02-01T00:00:00.000Z')
     const { app, engine } = await createService({ database, clock, logger: silentLogger })
+    await authorizeTestApp(app, database)
     const api = client(app)
     const org = await api.organization('锁测试党支部')
     const ids = [
@@ -135,6 +137,7 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
   it('stops cleanly: no tick runs after stop resolves', async () => {
     const clock = new ManualClock('2027-02-01T00:00:00.000Z')
     const service = await createService({ database, clock, logger: silentLogger, scheduler: { intervalMs: 10, batchSize: 10 } })
+    await authorizeTestApp(service.app, database)
     const api = client(service.app)
     const org = await api.organization('停止测试党支部')
     service.scheduler.start()
@@ -149,6 +152,7 @@ describe.each(databaseKinds)('durable timers on %s (I4)', (kind) => {
 
   it('refuses to move a system clock', async () => {
     const service = await createService({ database, clock: systemClock, logger: silentLogger })
+    await authorizeTestApp(service.app, database)
     const get = await service.app.inject({ method: 'GET', url: '/api/v1/admin/clock' })
     expect(get.json().mode).toBe('system')
     const post = await service.app.inject({ method: 'POST', url: '/api/v1/admin/clock', payload: { to: '2099-01-01T00:00:00Z' } })

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, principalOf } from '../auth.js'
 import { getCalendar, listCalendarChanges, lockCalendar, recordCalendarChange, saveCalendar } from '../../domain/calendars.js'
 import { rescheduleCalendarTimers } from '../../domain/timers.js'
 import { Refusal } from '../../errors.js'
 import { endOfDateInShanghai, shanghaiDateTime, type YearCalendar } from '../../scheduler/calendar.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const instant = z.object({ at: z.string().describe('UTC'), inShanghai: z.string() })
 
@@ -90,11 +91,11 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
   app.put(
     '/calendars/:year',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['calendar'],
         summary: 'Change the year’s calendar; every pending timer that depends on it moves in the same transaction',
         params: yearParams,
-        headers: actorHeaders,
         body: calendarChange,
         response: { 200: calendarView.extend({ rescheduledTimers: z.number().int() }), ...errorResponses },
       },
@@ -118,14 +119,14 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
         }
         checkOrder(after)
         const now = deps.clock.now()
-        await saveCalendar(trx, after, actorOf(request.headers), now)
+        await saveCalendar(trx, after, principalOf(request).name, now)
         const rescheduledTimers = await rescheduleCalendarTimers(trx, after)
         await recordCalendarChange(trx, {
           year,
           before: viewCalendar(before),
           after: viewCalendar(after),
           rescheduledTimers,
-          actor: actorOf(request.headers),
+          actor: principalOf(request).name,
           at: now,
         })
         return { calendar: after, rescheduled: rescheduledTimers }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
+import { adminOnly } from '../auth.js'
 import { shanghaiDateTime } from '../../scheduler/calendar.js'
 import { errorResponses } from '../schemas.js'
 
@@ -24,6 +25,7 @@ export const clockRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
   app.post(
     '/admin/clock',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['admin'],
         summary: 'Manual clock only (CLOCK=manual): move time forward; returns when every timer due by then has fired, in order',

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, principalOf } from '../auth.js'
 import { commendationKinds, commendationLevels, recipientTypes, type CommendationRow } from '../../db/tables/commendation.js'
 import { commend, kindLabels, levelLabels, listCommendations } from '../../domain/commendations.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const commendationView = z
   .object({
@@ -50,10 +51,10 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.post(
     '/commendations',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['programme'],
         summary: 'Record a commendation or material reward; an innovation project commended at county level or above also gets the town’s further commendation',
-        headers: actorHeaders,
         body: z.object({
           year: z.number().int().min(2000).max(2100),
           kind: z.enum(['commendation', 'materialReward']),
@@ -76,7 +77,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
           commend(
             trx,
             { ...request.body, awardedAt: new Date(`${request.body.awardedAt}T00:00:00+08:00`) },
-            actorOf(request.headers),
+            principalOf(request).name,
             deps.clock.now(),
           ),
         )

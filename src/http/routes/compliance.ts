@@ -2,6 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { organizationCategories, organizationCategoryLabels } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
+import { confinedTo } from '../../domain/access.js'
+import { notFound } from '../../errors.js'
+import { principalOf, townReaders } from '../auth.js'
 import { compliance, complianceTotals } from '../../domain/compliance.js'
 import { getOrganization } from '../../domain/organizations.js'
 import { complianceLabels } from '../../domain/reports.js'
@@ -33,6 +36,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
   app.get(
     '/compliance',
     {
+      preHandler: townReaders,
       schema: {
         tags: ['programme'],
         summary: '"1+X" for every organization in a year, with counts',
@@ -71,6 +75,8 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
       },
     },
     async (request) => {
+      const own = confinedTo(principalOf(request))
+      if (own && own !== request.params.id) throw notFound('organization', request.params.id, 'ORGANIZATION_NOT_FOUND')
       await getOrganization(deps.db, request.params.id)
       const [row] = await compliance(deps.db, request.query.year, request.params.id)
       return { year: request.query.year, ...view(row!) }

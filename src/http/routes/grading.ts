@@ -3,9 +3,10 @@ import { z } from 'zod'
 import { indicatorNames, type IndicatorName } from '../../../machines/shared/events.js'
 import { projectTypes } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, principalOf } from '../auth.js'
 import { gradingPolicies, setGradingPolicy } from '../../domain/grading.js'
 import { Refusal } from '../../errors.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
 const weight = z.number().min(0).max(1)
@@ -37,11 +38,11 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.put(
     '/grading/:year/:type',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['programme'],
         summary: 'Set the year’s weights and thresholds for one project type',
         params: yearParams.extend({ type: z.enum(projectTypes) }),
-        headers: actorHeaders,
         body: policy,
         response: { 200: policy.extend({ year: z.number().int(), type: z.enum(projectTypes) }), ...errorResponses },
       },
@@ -55,7 +56,7 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         throw new Refusal(422, 'GRADING_INVALID', 'thresholds must fall: excellent > good > pass', { field: 'thresholds' })
       }
       const { year, type } = request.params
-      await setGradingPolicy(deps.db, year, type, request.body, actorOf(request.headers), deps.clock.now())
+      await setGradingPolicy(deps.db, year, type, request.body, principalOf(request).name, deps.clock.now())
       return { year, type, weights, thresholds }
     },
   )

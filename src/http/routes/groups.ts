@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, principalOf } from '../auth.js'
 import type { GroupKind } from '../../db/tables/group.js'
 import { groupMembers, setGroupMembers } from '../../domain/groups.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
 const groupView = z.object({ year: z.number().int(), members: z.array(z.string()) })
@@ -18,11 +19,11 @@ export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     app.put(
       `/${path}/:year`,
       {
+        preHandler: adminOnly,
         schema: {
           tags: ['programme'],
           summary: `Form the year’s ${about}`,
           params: yearParams,
-          headers: actorHeaders,
           body: z.object({ members: z.array(z.string().trim().min(1).max(100)).max(200) }),
           response: { 200: groupView, ...errorResponses },
         },
@@ -31,7 +32,7 @@ export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
         const { year } = request.params
         const members = await deps.db
           .transaction()
-          .execute((trx) => setGroupMembers(trx, year, group, request.body.members, actorOf(request.headers), deps.clock.now()))
+          .execute((trx) => setGroupMembers(trx, year, group, request.body.members, principalOf(request).name, deps.clock.now()))
         return { year, members }
       },
     )

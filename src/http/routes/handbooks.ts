@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { organizationCategories, organizationCategoryLabels } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, principalOf } from '../auth.js'
 import { getHandbookVersion, listHandbookVersions, publishHandbookVersion } from '../../domain/handbooks.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 
@@ -51,10 +52,10 @@ export const handbookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
   app.post(
     '/handbooks',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['programme'],
         summary: 'Publish a version of the handbook 《镇党建工作项目化管理手册》 (R1); versions never change',
-        headers: actorHeaders,
         body: newVersion,
         response: { 201: versionView.extend({ items: z.number().int() }), ...errorResponses },
       },
@@ -62,7 +63,7 @@ export const handbookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
     async (request, reply) => {
       const row = await deps.db
         .transaction()
-        .execute((trx) => publishHandbookVersion(trx, request.body, actorOf(request.headers), deps.clock.now()))
+        .execute((trx) => publishHandbookVersion(trx, request.body, principalOf(request).name, deps.clock.now()))
       return reply
         .code(201)
         .header('location', `/api/v1/handbooks/${row.version}`)

@@ -4,6 +4,9 @@ import { organizationCategories, organizationCategoryLabels } from '../../../mac
 import type { OrganizationRow } from '../../db/tables/organization.js'
 import { createOrganization, getOrganization, listOrganizations } from '../../domain/organizations.js'
 import type { AppDeps } from '../../app.js'
+import { confinedTo } from '../../domain/access.js'
+import { notFound } from '../../errors.js'
+import { adminOnly, principalOf, townReaders } from '../auth.js'
 import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
 
 const organization = z
@@ -44,6 +47,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.post(
     '/organizations',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['organizations'],
         summary: 'Register a grassroots Party organization (基层党组织)',
@@ -60,6 +64,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.get(
     '/organizations',
     {
+      preHandler: townReaders,
       schema: {
         tags: ['organizations'],
         querystring: z.object({ category: z.enum(organizationCategories).optional(), ...pageQuery }),
@@ -81,6 +86,10 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
         response: { 200: organization, 400: errorResponses[400], 404: errorResponses[404] },
       },
     },
-    async (request) => view(await getOrganization(deps.db, request.params.id)),
+    async (request) => {
+      const own = confinedTo(principalOf(request))
+      if (own && own !== request.params.id) throw notFound('organization', request.params.id, 'ORGANIZATION_NOT_FOUND')
+      return view(await getOrganization(deps.db, request.params.id))
+    },
   )
 }

@@ -16,7 +16,9 @@ import { getProject, listHistory, listProjects } from '../../domain/projects.js'
 import { definitionOf } from '../../engine/snapshot.js'
 import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
-import { actorHeaders, actorOf, errorBody, errorResponses, idParams, page, pageQuery } from '../schemas.js'
+import { principalOf } from '../auth.js'
+import { assertCanSee, assertRole, confinedTo } from '../../domain/access.js'
+import { errorBody, errorResponses, idParams, page, pageQuery } from '../schemas.js'
 
 const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
 
@@ -71,7 +73,7 @@ const eventBody = z
   .loose()
   .describe('{ type, ...payload }; each event’s payload schema is in GET /api/v1/machines/{type}')
 
-const ifMatchHeaders = actorHeaders.extend({
+const ifMatchHeaders = z.object({
   'if-match': z.string().max(100).optional().describe('the version (ETag) the change is based on'),
 })
 
@@ -146,13 +148,13 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       schema: {
         tags: ['projects'],
         summary: 'Declare a project (申报): creates it in draft',
-        headers: actorHeaders,
         body: newProject,
         response: { 201: project, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const row = await deps.engine.start(request.body, actorOf(request.headers))
+      const principal = principalOf(request)
+      const row = await deps.engine.start(request.body, principal.name, principal)
       return reply
         .code(201)
         .header('location', `/api/v1/projects/${row.id}`)
@@ -183,7 +185,12 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      const result = await listProjects(deps.db, request.query)
+      const principal = principalOf(request)
+      assertRole(principal, ['admin', 'reviewer', 'assessor', 'organization', 'system'], 'projects:read')
+      // An organization lists its own projects only.
+      const organizationId = confinedTo(principal) ?? request.query.organizationId
+      if (request.query.organizationId && organizationId !== request.query.organizationId) return { items: [], nextCursor: null }
+      const result = await listProjects(deps.db, { ...request.query, organizationId })
       return { items: result.items.map(summaryView), nextCursor: result.nextCursor }
     },
   )
@@ -200,6 +207,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     },
     async (request, reply) => {
       const row = await getProject(deps.db, request.params.id)
+      assertCanSee(principalOf(request), row)
       return reply.header('etag', etag(row.version)).send(projectView(row, await timersOfProject(deps.db, row.id)))
     },
   )
@@ -222,8 +230,10 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
           event: request.body.type,
         })
       }
+      const principal = principalOf(request)
       const result = await deps.engine.send(request.params.id, request.body, {
-        actor: actorOf(request.headers),
+        actor: principal.name,
+        principal,
         expectedVersion: parseIfMatch(request.headers['if-match']),
       })
       const timers = await timersOfProject(deps.db, result.project.id)
@@ -242,7 +252,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      await getProject(deps.db, request.params.id)
+      assertCanSee(principalOf(request), await getProject(deps.db, request.params.id))
       const rows = await listHistory(deps.db, request.params.id)
       return {
         items: rows.map((h) => ({

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
+import { allow } from '../auth.js'
 import { annualReport, annualReportCsv } from '../../domain/reports.js'
 import { errorResponses } from '../schemas.js'
 
@@ -9,6 +10,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.get(
     '/reports/annual',
     {
+      preHandler: allow(['admin', 'system'], 'projects:read'),
       schema: {
         tags: ['programme'],
         summary: 'Year-end report per organization and project, with totals; ?format=csv or Accept: text/csv for a spreadsheet',

@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { organizationCategories, type ProjectContext } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, allow, principalOf } from '../auth.js'
 import type { SpotCheckRow } from '../../db/tables/spot-check.js'
 import { drawSpotCheck, getSpotCheck, listSpotChecks, verifyDraw } from '../../domain/spot-checks.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const spotCheckView = z
   .object({
@@ -41,10 +42,10 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
   app.post(
     '/spot-checks',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['programme'],
         summary: 'Draw a random sample of projects in implementation, by count or percentage, optionally by category',
-        headers: actorHeaders,
         body: z
           .object({
             year: z.number().int().min(2000).max(2100),
@@ -61,7 +62,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       },
     },
     async (request, reply) => {
-      const row = await drawSpotCheck(deps.db, request.body, actorOf(request.headers), deps.clock.now())
+      const row = await drawSpotCheck(deps.db, request.body, principalOf(request).name, deps.clock.now())
       return reply.code(201).header('location', `/api/v1/spot-checks/${row.id}`).send(view(row))
     },
   )
@@ -69,6 +70,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
   app.get(
     '/spot-checks',
     {
+      preHandler: allow(['admin', 'system'], 'projects:read'),
       schema: {
         tags: ['programme'],
         querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
@@ -81,6 +83,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
   app.get(
     '/spot-checks/:id',
     {
+      preHandler: allow(['admin', 'system'], 'projects:read'),
       schema: {
         tags: ['programme'],
         summary: 'A draw with the findings recorded on each project it picked',

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
+import { adminOnly, principalOf } from '../auth.js'
 import type { TownSystemRow } from '../../db/tables/system.js'
 import { getSystem, listSystems } from '../../domain/systems.js'
-import { actorHeaders, actorOf, errorResponses } from '../schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const systemView = z
   .object({
@@ -50,11 +51,11 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.post(
     '/systems/:id/projects',
     {
+      preHandler: adminOnly,
       schema: {
         tags: ['programme'],
         summary: 'Seed a system-promotion project (制度推广型) that rolls this system out; it starts as a draft naming the system',
         params: z.object({ id: z.uuid() }),
-        headers: actorHeaders,
         body: z.object({
           organizationId: z.uuid(),
           year: z.number().int().min(2000).max(2100),
@@ -77,7 +78,8 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
           year: request.body.year,
           declaration: { ...request.body.declaration, title: request.body.title ?? `${system.title}推广`, sourcePractice },
         },
-        actorOf(request.headers),
+        principalOf(request).name,
+        principalOf(request),
       )
       return reply
         .code(201)

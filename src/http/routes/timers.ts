@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { deadlineKinds } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
+import { allow } from '../auth.js'
 import type { TimerRow } from '../../db/tables/timer.js'
 import { listTimers } from '../../domain/timers.js'
 import { shanghaiDateTime } from '../../scheduler/calendar.js'
@@ -29,6 +30,7 @@ export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
   app.get(
     '/timers',
     {
+      preHandler: allow(['admin', 'system'], 'projects:read'),
       schema: {
         tags: ['calendar'],
         summary: 'Pending scheduled transitions, in the order they will fire',

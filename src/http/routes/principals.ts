@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { roles } from '../../../machines/index.js'
+import type { AppDeps } from '../../app.js'
+import type { PrincipalRow } from '../../db/tables/principal.js'
+import { createPrincipal, listPrincipals, revokePrincipal, scopes } from '../../domain/principals.js'
+import { adminOnly, principalOf } from '../auth.js'
+import { errorResponses } from '../schemas.js'
+
+const principalView = z
+  .object({
+    id: z.uuid(),
+    name: z.string().describe('recorded as the actor in history'),
+    role: z.enum(roles),
+    organizationId: z.uuid().nullable(),
+    scopes: z.array(z.string()),
+    tokenPrefix: z.string().describe('the first characters of the token, to tell tokens apart'),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Principal' })
+
+const view = (p: PrincipalRow) => ({
+  id: p.id,
+  name: p.name,
+  role: p.role,
+  organizationId: p.organization_id,
+  scopes: p.scopes as string[],
+  tokenPrefix: p.token_prefix,
+  expiresAt: p.expires_at?.toISOString() ?? null,
+  revokedAt: p.revoked_at?.toISOString() ?? null,
+  createdBy: p.created_by,
+  createdAt: p.created_at.toISOString(),
+})
+
+/** API principals and their tokens, for the organization section (admin). */
+export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.post(
+    '/principals',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags: ['principals'],
+        summary: 'Create a principal and its API token; the token is shown only in this response',
+        body: z.object({
+          name: z.string().trim().min(1).max(100),
+          role: z.enum(roles),
+          organizationId: z.uuid().optional().describe('required for the organization role; binds a system to one organization'),
+          scopes: z.array(z.enum(scopes)).max(scopes.length).optional().describe('for the system role'),
+          expiresAt: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: { 201: principalView.extend({ token: z.string() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { expiresAt, ...rest } = request.body
+      const { principal, token } = await createPrincipal(
+        deps.db,
+        { ...rest, expiresAt: expiresAt ? new Date(expiresAt) : undefined },
+        principalOf(request).name,
+        deps.clock.now(),
+      )
+      return reply.code(201).header('location', `/api/v1/principals/${principal.id}`).send({ ...view(principal), token })
+    },
+  )
+
+  app.get(
+    '/principals',
+    { preHandler: adminOnly, schema: { tags: ['principals'], response: { 200: z.object({ items: z.array(principalView) }) } } },
+    async () => ({ items: (await listPrincipals(deps.db)).map(view) }),
+  )
+
+  app.delete(
+    '/principals/:id',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags: ['principals'],
+        summary: 'Revoke a principal’s token; it stops working at once',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: principalView, 400: errorResponses[400], 404: errorResponses[404] },
+      },
+    },
+    async (request) => view(await revokePrincipal(deps.db, request.params.id, deps.clock.now())),
+  )
+}
