@@ -11,6 +11,7 @@ import rateLimit from '@fastify/rate-limit'
 import { Refusal } from './errors.js'
 import { authentication } from './http/auth.js'
 import { errorHandler } from './http/error-handler.js'
+import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
 import { healthRoutes } from './http/routes/health.js'
 import { machineRoutes } from './http/routes/machines.js'
@@ -22,7 +23,9 @@ import { complianceRoutes } from './http/routes/compliance.js'
 import { gradingRoutes } from './http/routes/grading.js'
 import { groupRoutes } from './http/routes/groups.js'
 import { handbookRoutes } from './http/routes/handbooks.js'
+import { eventFeedRoutes } from './http/routes/events.js'
 import { principalRoutes } from './http/routes/principals.js'
+import { webhookRoutes } from './http/routes/webhooks.js'
 import { reportRoutes } from './http/routes/reports.js'
 import { spotCheckRoutes } from './http/routes/spot-checks.js'
 import { systemRoutes } from './http/routes/systems.js'
@@ -92,6 +95,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
         retryAfter: context.after,
       }),
   })
+  await app.register(idempotency, { db: deps.db, clock: deps.clock })
   await app.register(openapi)
   await app.register(healthRoutes, { deps })
   await app.register(
@@ -111,6 +115,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
       await api.register(commendationRoutes, { deps })
       await api.register(reportRoutes, { deps })
       await api.register(principalRoutes, { deps })
+      await api.register(eventFeedRoutes, { deps })
+      await api.register(webhookRoutes, { deps })
     },
     { prefix: '/api/v1' },
   )

@@ -16,7 +16,7 @@ if (admin.token) {
 } else if (admin.created) {
   logger.info('ADMIN_TOKEN registered as an admin API token')
 }
-const { app, scheduler } = await createService({
+const { app, scheduler, dispatcher } = await createService({
   database,
   clock,
   logger,
@@ -37,6 +37,7 @@ async function shutdown(signal: string) {
   // Stop taking requests and firing timers, let what is in flight commit, then release the database.
   await app.close()
   await scheduler.stop()
+  await dispatcher.stop()
   await database.close()
   process.exit(0)
 }
@@ -45,6 +46,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 await app.listen({ port: config.port, host: config.host })
 scheduler.start()
+dispatcher.start()
 logger.info(
   { database: database.kind, clock: clock.mode, docs: `http://${config.host}:${config.port}/docs` },
   'dangjian-flow is serving',

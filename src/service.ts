@@ -5,6 +5,7 @@ import type { Clock } from './engine/clock.js'
 import { createEngine } from './engine/engine.js'
 import { standardDefaults, type CalendarDefaults } from './scheduler/calendar.js'
 import { createScheduler } from './scheduler/scheduler.js'
+import { createDispatcher } from './webhooks/dispatcher.js'
 
 /** Wires engine, scheduler and HTTP app over one database; the server, tests and benchmarks share it. */
 export interface ServiceOptions {
@@ -19,6 +20,7 @@ export interface ServiceOptions {
   scheduler?: { intervalMs: number; batchSize: number }
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
+  webhookIntervalMs?: number
 }
 
 export async function createService(options: ServiceOptions) {
@@ -41,5 +43,6 @@ export async function createService(options: ServiceOptions) {
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
     },
   )
-  return { engine, scheduler, app }
+  const dispatcher = createDispatcher({ db: database.db, clock, logger, intervalMs: options.webhookIntervalMs ?? 1000 })
+  return { engine, scheduler, dispatcher, app }
 }

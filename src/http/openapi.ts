@@ -24,6 +24,7 @@ export const openapi = fp(async (app: FastifyInstance) => {
       security: [{ bearer: [] }],
       tags: [
         { name: 'principals', description: 'API tokens and roles (admin)' },
+        { name: 'events', description: 'the event feed and webhooks' },
         { name: 'machines', description: 'machine definitions (I5)' },
         { name: 'organizations', description: '基层党组织' },
         { name: 'projects', description: '项目：申报 → 立项 → 实施 → 验收 → 推广' },

@@ -1,0 +1,142 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { AppDeps } from '../../app.js'
+import type { WebhookRow } from '../../db/tables/webhook.js'
+import { createWebhook, enableWebhook, getWebhook, listDeliveries, listWebhooks, redeliverFailed } from '../../domain/webhooks.js'
+import { adminOnly, principalOf } from '../auth.js'
+import { errorResponses } from '../schemas.js'
+
+const webhookView = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    topics: z.array(z.string()).describe('empty: every topic'),
+    enabled: z.boolean(),
+    consecutiveFailures: z.number().int(),
+    disabledReason: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Webhook' })
+
+const view = (w: WebhookRow) => ({
+  id: w.id,
+  url: w.url,
+  topics: w.topics as string[],
+  enabled: w.enabled,
+  consecutiveFailures: w.consecutive_failures,
+  disabledReason: w.disabled_reason,
+  createdBy: w.created_by,
+  createdAt: w.created_at.toISOString(),
+})
+
+const idParams = z.object({ id: z.uuid() })
+
+/** Webhooks (admin): signed, retried deliveries of the event feed to other office systems. */
+export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.post(
+    '/webhooks',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags: ['events'],
+        summary: 'Subscribe a URL to events from now on; deliveries are signed with the secret (HMAC-SHA256)',
+        body: z.object({
+          url: z.url({ protocol: /^https?$/ }).max(2000),
+          topics: z.array(z.string().min(1).max(100)).max(50).default([]),
+          secret: z.string().min(16).max(200).describe('shared with the receiver to verify signatures; not shown again'),
+        }),
+        response: { 201: webhookView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await createWebhook(deps.db, request.body, principalOf(request).name, deps.clock.now())
+      return reply.code(201).header('location', `/api/v1/webhooks/${row.id}`).send(view(row))
+    },
+  )
+
+  app.get(
+    '/webhooks',
+    { preHandler: adminOnly, schema: { tags: ['events'], response: { 200: z.object({ items: z.array(webhookView) }) } } },
+    async () => ({ items: (await listWebhooks(deps.db)).map(view) }),
+  )
+
+  app.get(
+    '/webhooks/:id',
+    { preHandler: adminOnly, schema: { tags: ['events'], params: idParams, response: { 200: webhookView, 400: errorResponses[400], 404: errorResponses[404] } } },
+    async (request) => view(await getWebhook(deps.db, request.params.id)),
+  )
+
+  app.get(
+    '/webhooks/:id/deliveries',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags: ['events'],
+        summary: 'Recent deliveries, newest first, each with its attempts',
+        params: idParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                eventId: z.string(),
+                topic: z.string(),
+                status: z.enum(['pending', 'delivered', 'failed']),
+                attempts: z.array(
+                  z.object({ attempt: z.number().int(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), at: z.string() }),
+                ),
+                nextAttemptAt: z.string().nullable(),
+                deliveredAt: z.string().nullable(),
+              }),
+            ),
+          }),
+          400: errorResponses[400],
+          404: errorResponses[404],
+        },
+      },
+    },
+    async (request) => {
+      await getWebhook(deps.db, request.params.id)
+      const rows = await listDeliveries(deps.db, request.params.id, request.query.limit)
+      return {
+        items: rows.map((d) => ({
+          id: d.id,
+          eventId: d.outbox_id,
+          topic: d.topic,
+          status: d.status,
+          attempts: d.attemptLog.map((a) => ({
+            attempt: a.attempt,
+            statusCode: a.status_code,
+            error: a.error,
+            durationMs: a.duration_ms,
+            at: a.at.toISOString(),
+          })),
+          nextAttemptAt: d.status === 'pending' ? d.next_attempt_at.toISOString() : null,
+          deliveredAt: d.delivered_at?.toISOString() ?? null,
+        })),
+      }
+    },
+  )
+
+  app.post(
+    '/webhooks/:id/enable',
+    { preHandler: adminOnly, schema: { tags: ['events'], summary: 'Re-enable a disabled webhook', params: idParams, response: { 200: webhookView, ...errorResponses } } },
+    async (request) => view(await enableWebhook(deps.db, request.params.id)),
+  )
+
+  app.post(
+    '/webhooks/:id/redeliver',
+    {
+      preHandler: adminOnly,
+      schema: {
+        tags: ['events'],
+        summary: 'Queue every failed delivery of the webhook again',
+        params: idParams,
+        response: { 200: z.object({ requeued: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (request) => ({ requeued: await redeliverFailed(deps.db, request.params.id, deps.clock.now()) }),
+  )
+}
