@@ -103,7 +103,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       return {
         items: rows.map((d) => ({
           id: d.id,
-          eventId: d.outbox_id,
+          eventId: String(d.outbox_id),
           topic: d.topic,
           status: d.status,
           attempts: d.attemptLog.map((a) => ({
