@@ -30,7 +30,9 @@ describe('README curl walk', () => {
 
   it('takes an innovation project from draft to closed, as the README says', async () => {
     const readme = readFileSync(readmePath, 'utf8')
-    const walk = readme.slice(readme.indexOf('API=http://127.0.0.1:3000/api/v1'), readme.indexOf('```', readme.indexOf('API=http://127.0.0.1:3000')))
+    const section = readme.indexOf('## Walk one innovation project from draft to closed')
+    const from = readme.indexOf('API=http://127.0.0.1:3000/api/v1', section)
+    const walk = readme.slice(from, readme.indexOf('```', from))
     const script = walk.replace('API=http://127.0.0.1:3000/api/v1', `API=${address}/api/v1`)
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { timeout: 60_000 })
     const ending = readme.match(/ending at `([^`]+)`/)![1]!
