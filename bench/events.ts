@@ -10,7 +10,9 @@ import autocannon from 'autocannon'
 import { pino } from 'pino'
 import { openBenchDatabase } from './support/database.js'
 import { systemClock } from '../src/engine/clock.js'
+import { ensureAdmin } from '../src/domain/principals.js'
 import { createService } from '../src/service.js'
+import { seedProgramme } from '../test/support/programme.js'
 import { declarations, pathTo } from '../test/support/fixtures.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -19,14 +21,23 @@ const projectCount = Number(process.env.BENCH_PROJECTS ?? 50)
 
 const database = await openBenchDatabase(20)
 
-const { app, engine } = await createService({ database, clock: systemClock, logger: pino({ level: 'silent' }) })
+const { app, engine } = await createService({
+  database,
+  clock: systemClock,
+  logger: pino({ level: 'silent' }),
+  rateLimitPerMinute: 10_000_000,
+})
+const token = 'djf_bench_admin_token_0123456789'
+await ensureAdmin(database.db, token, new Date())
 const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
 const org = await app.inject({
   method: 'POST',
   url: '/api/v1/organizations',
+  headers: { authorization: `Bearer ${token}` },
   payload: { name: '基准测试党支部', category: 'enterprise', secretary: '书记', leaderInCharge: '委员' },
 })
+await seedProgramme(database.db)
 const setupStart = performance.now()
 const ids: string[] = []
 for (let i = 0; i < projectCount; i++) {
@@ -49,7 +60,7 @@ const result = await autocannon({
   requests: [
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-actor': 'bench' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       setupRequest: (req) => ({ ...req, path: `/api/v1/projects/${ids[next++ % ids.length]}/events`, body }),
     },
   ],

@@ -14,11 +14,14 @@ export const errorBody = z
 
 export const errorResponses = {
   400: errorBody.describe('malformed JSON or a schema violation (details.fields names them)'),
+  401: errorBody.describe('no valid bearer token'),
+  403: errorBody.describe('the role or scope may not do this'),
   404: errorBody.describe('unknown id'),
   409: errorBody,
   413: errorBody.describe('body over the size limit'),
   415: errorBody.describe('not application/json'),
   422: errorBody.describe('a business rule refused (details.rules names it)'),
+  429: errorBody.describe('rate limit exceeded'),
 } as const
 
 export const idParams = z.object({ id: z.uuid() })

@@ -81,6 +81,12 @@ describe('HTTP: machine definitions, OpenAPI, docs and health', () => {
     const events = doc.paths['/api/v1/projects/{id}/events'].post
     expect(Object.keys(events.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '409', '413', '422']))
     expect(events.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['id', 'if-match']))
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
+    expect(doc.security).toEqual([{ bearer: [] }])
+    expect(doc.paths['/health'].get.security).toEqual([])
+    const declare = doc.paths['/api/v1/projects'].post
+    expect(JSON.stringify(declare.requestBody)).toContain('流动党员云支部')
+    expect(Object.keys(declare.responses)).toEqual(expect.arrayContaining(['201', '400', '404', '422']))
     const docs = await app.inject({ method: 'GET', url: '/docs/' })
     expect(docs.statusCode).toBe(200)
     expect(docs.body).toContain('swagger-ui')

@@ -10,6 +10,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
       schema: {
         tags: ['health'],
         summary: 'Liveness, and which database is in use',
+        security: [],
         response: {
           200: z.object({ status: z.literal('ok'), database: z.enum(['pglite', 'postgres']), time: z.string() }),
           503: z.object({ status: z.literal('unavailable'), database: z.enum(['pglite', 'postgres']), error: z.string() }),

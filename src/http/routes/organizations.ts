@@ -29,7 +29,7 @@ const newOrganization = z.object({
   secretary: z.string().trim().min(1).max(50),
   leaderInCharge: z.string().trim().min(1).max(50),
   parentId: z.uuid().optional(),
-})
+}).meta({ examples: [{ name: '东村党支部', category: 'village', secretary: '张书记', leaderInCharge: '李委员' }] })
 
 const view = (row: OrganizationRow) => ({
   id: row.id,

@@ -18,7 +18,7 @@ import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
 import { principalOf } from '../auth.js'
 import { assertCanSee, assertRole, confinedTo } from '../../domain/access.js'
-import { errorBody, errorResponses, idParams, page, pageQuery } from '../schemas.js'
+import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
 
 const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
 
@@ -59,19 +59,36 @@ const historyEntry = z
   })
   .meta({ id: 'HistoryEntry' })
 
-const newProject = z.object({
+const newProject = z
+  .object({
   type: z.enum(projectTypes).describe('foundation 基础强化型, innovation 创新探索型, promotion 制度推广型'),
   organizationId: z.uuid(),
   year: z.number().int().min(2000).max(2100),
   declaration: z
     .record(z.string(), z.unknown())
     .describe('the declaration form (R6); a draft may be incomplete but needs a title — see GET /api/v1/machines/{type}'),
-})
+  })
+  .meta({
+    examples: [
+      {
+        type: 'innovation',
+        organizationId: '3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f',
+        year: 2026,
+        declaration: { title: '流动党员云支部', background: '外出务工党员多，难以参加组织生活' },
+      },
+    ],
+  })
 
 const eventBody = z
   .object({ type: z.string().min(1).max(64).describe('an event of the project’s machine, e.g. SUBMIT') })
   .loose()
   .describe('{ type, ...payload }; each event’s payload schema is in GET /api/v1/machines/{type}')
+  .meta({
+    examples: [
+      { type: 'SUBMIT' },
+      { type: 'RECORD_LEDGER_ENTRY', planItemId: 'P1', date: '2026-06-20', content: '线上支部开通', evidence: [], completesItem: true },
+    ],
+  })
 
 const ifMatchHeaders = z.object({
   'if-match': z.string().max(100).optional().describe('the version (ETag) the change is based on'),
@@ -221,7 +238,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         params: idParams,
         headers: ifMatchHeaders,
         body: eventBody,
-        response: { 200: project, 403: errorBody, ...errorResponses },
+        response: { 200: project, ...errorResponses },
       },
     },
     async (request, reply) => {
