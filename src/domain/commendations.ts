@@ -10,6 +10,7 @@ import type {
 } from '../db/tables/commendation.js'
 import { Refusal } from '../errors.js'
 import { getOrganization } from './organizations.js'
+import { appendOutbox } from './outbox.js'
 import { getProject } from './projects.js'
 
 /**
@@ -86,7 +87,17 @@ export async function commend(db: Executor, input: NewCommendation, actor: strin
       follows_id: row.id!,
     })
   }
-  return db.insertInto('commendation').values(rows).returningAll().execute()
+  const inserted = await db.insertInto('commendation').values(rows).returningAll().execute()
+  for (const c of inserted) {
+    await appendOutbox(
+      db,
+      'commendation.awarded',
+      { commendationId: c.id, kind: c.kind, level: c.level, organizationId: c.organization_id, projectId: c.project_id, title: c.title },
+      now,
+      c.project_id,
+    )
+  }
+  return inserted
 }
 
 export const levelLabels: Record<CommendationLevel, string> = {

@@ -1,6 +1,7 @@
 import { defaultGrading, projectTypes, type ProjectType } from '../../machines/index.js'
 import type { GradingPolicy } from '../../machines/shared/grading.js'
 import type { Executor } from '../db/database.js'
+import { appendOutbox } from './outbox.js'
 
 /** Weights and thresholds per year and project type (R14), the defaults until the year sets its own. */
 export async function gradingPolicy(db: Executor, year: number, type: ProjectType): Promise<GradingPolicy & { stored: boolean }> {
@@ -35,4 +36,5 @@ export async function setGradingPolicy(
     .values({ year, type, ...values })
     .onConflict((oc) => oc.columns(['year', 'type']).doUpdateSet(values))
     .execute()
+  await appendOutbox(db, 'grading.changed', { year, type, weights: policy.weights, thresholds: policy.thresholds }, now)
 }

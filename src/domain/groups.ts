@@ -1,5 +1,6 @@
 import type { Executor } from '../db/database.js'
 import type { GroupKind } from '../db/tables/group.js'
+import { appendOutbox } from './outbox.js'
 
 /** The year's review group (评审组, R8) and acceptance group (验收组, R14), formed by the organization section. */
 export async function setGroupMembers(
@@ -18,6 +19,7 @@ export async function setGroupMembers(
       .values(unique.map((member, position) => ({ year, group, member, position, added_by: actor, added_at: now })))
       .execute()
   }
+  await appendOutbox(db, 'group.formed', { year, group, members: unique }, now)
   return unique
 }
 

@@ -2,6 +2,7 @@ import type { OrganizationCategory } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { HandbookItemRow, HandbookVersionRow } from '../db/tables/handbook.js'
 import { notFound, Refusal } from '../errors.js'
+import { appendOutbox } from './outbox.js'
 
 /**
  * Versions of the Town Party-Building Project Management Handbook (R1). A version is published
@@ -46,6 +47,7 @@ export async function publishHandbookVersion(
     })),
   )
   if (items.length) await db.insertInto('handbook_item').values(items).execute()
+  await appendOutbox(db, 'handbook.published', { version: row.version, title: row.title, items: input.items.length }, now)
   return row
 }
 

@@ -3,6 +3,7 @@ import type { OrganizationCategory } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { OrganizationRow } from '../db/tables/organization.js'
 import { notFound, Refusal } from '../errors.js'
+import { appendOutbox } from './outbox.js'
 import { pageQuery, type Page } from './pagination.js'
 
 export interface NewOrganization {
@@ -21,7 +22,7 @@ export async function createOrganization(db: Executor, input: NewOrganization, n
       id: existing.id,
     })
   }
-  return db
+  const row = await db
     .insertInto('organization')
     .values({
       id: randomUUID(),
@@ -35,6 +36,8 @@ export async function createOrganization(db: Executor, input: NewOrganization, n
     })
     .returningAll()
     .executeTakeFirstOrThrow()
+  await appendOutbox(db, 'organization.created', { organizationId: row.id, name: row.name, category: row.category }, now)
+  return row
 }
 
 export async function findOrganization(

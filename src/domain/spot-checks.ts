@@ -3,6 +3,7 @@ import type { OrganizationCategory } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { SpotCheckRow } from '../db/tables/spot-check.js'
 import { notFound, Refusal } from '../errors.js'
+import { appendOutbox } from './outbox.js'
 
 /**
  * Random spot checks (随机抽查, R12). The draw is a seeded shuffle of the population sorted by id,
@@ -71,7 +72,7 @@ export async function drawSpotCheck(db: Executor, request: SpotCheckRequest, act
   }
   const seed = request.seed ?? randomBytes(16).toString('hex')
   const selected = draw(population, sampleSize(request, population.length), seed)
-  return db
+  const row = await db
     .insertInto('spot_check')
     .values({
       id: randomUUID(),
@@ -87,6 +88,8 @@ export async function drawSpotCheck(db: Executor, request: SpotCheckRequest, act
     })
     .returningAll()
     .executeTakeFirstOrThrow()
+  await appendOutbox(db, 'spotcheck.drawn', { spotCheckId: row.id, year: row.year, seed: row.seed, selected }, now)
+  return row
 }
 
 export async function findSpotCheck(db: Executor, id: string): Promise<SpotCheckRow | undefined> {

@@ -216,6 +216,10 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
       const outbox = await database.db.selectFrom('outbox').select('id').orderBy('id').execute()
       expect([...ids].sort((a, b) => Number(a) - Number(b))).toEqual(outbox.map((o) => String(o.id)))
       expect(all.filter((e) => e.topic === 'project.created').length).toBeGreaterThanOrEqual(12)
+      // The programme's own records are in the feed too.
+      expect([...new Set(all.map((e) => e.topic))]).toEqual(
+        expect.arrayContaining(['handbook.published', 'group.formed', 'organization.created', 'project.transitioned']),
+      )
       const none = (await as(tokens.systemRead!, 'GET', `/api/v1/events?after=${cursor}`)).json()
       expect(none.items).toEqual([])
       expect(none.nextCursor).toBe(cursor)

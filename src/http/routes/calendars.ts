@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import { adminOnly, principalOf } from '../auth.js'
 import { getCalendar, listCalendarChanges, lockCalendar, recordCalendarChange, saveCalendar } from '../../domain/calendars.js'
+import { appendOutbox } from '../../domain/outbox.js'
 import { rescheduleCalendarTimers } from '../../domain/timers.js'
 import { Refusal } from '../../errors.js'
 import { endOfDateInShanghai, shanghaiDateTime, type YearCalendar } from '../../scheduler/calendar.js'
@@ -129,6 +130,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
           actor: principalOf(request).name,
           at: now,
         })
+        await appendOutbox(trx, 'calendar.changed', { year, rescheduledTimers, calendar: viewCalendar(after) }, now)
         return { calendar: after, rescheduled: rescheduledTimers }
       })
       request.log.info({ year, rescheduledTimers: rescheduled }, 'calendar changed')

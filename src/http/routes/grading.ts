@@ -56,7 +56,7 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         throw new Refusal(422, 'GRADING_INVALID', 'thresholds must fall: excellent > good > pass', { field: 'thresholds' })
       }
       const { year, type } = request.params
-      await setGradingPolicy(deps.db, year, type, request.body, principalOf(request).name, deps.clock.now())
+      await deps.db.transaction().execute((trx) => setGradingPolicy(trx, year, type, request.body, principalOf(request).name, deps.clock.now()))
       return { year, type, weights, thresholds }
     },
   )

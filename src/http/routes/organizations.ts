@@ -56,7 +56,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       },
     },
     async (request, reply) => {
-      const row = await createOrganization(deps.db, request.body, deps.clock.now())
+      const row = await deps.db.transaction().execute((trx) => createOrganization(trx, request.body, deps.clock.now()))
       return reply.code(201).header('location', `/api/v1/organizations/${row.id}`).send(view(row))
     },
   )

@@ -62,7 +62,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       },
     },
     async (request, reply) => {
-      const row = await drawSpotCheck(deps.db, request.body, principalOf(request).name, deps.clock.now())
+      const row = await deps.db.transaction().execute((trx) => drawSpotCheck(trx, request.body, principalOf(request).name, deps.clock.now()))
       return reply.code(201).header('location', `/api/v1/spot-checks/${row.id}`).send(view(row))
     },
   )

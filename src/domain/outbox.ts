@@ -1,0 +1,16 @@
+import type { Executor } from '../db/database.js'
+
+/**
+ * Records the outside world must hear about besides project transitions (calendar changes,
+ * handbook versions, groups, grading, spot checks, commendations, organizations), written in the
+ * same transaction as the record, so the event feed and webhooks carry them too.
+ */
+export async function appendOutbox(
+  db: Executor,
+  topic: string,
+  payload: Record<string, unknown>,
+  now: Date,
+  projectId: string | null = null,
+): Promise<void> {
+  await db.insertInto('outbox').values({ project_id: projectId, topic, payload: JSON.stringify(payload), created_at: now }).execute()
+}
