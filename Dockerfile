@@ -8,6 +8,7 @@ COPY tsconfig.json ./
 COPY machines ./machines
 COPY migrations ./migrations
 COPY src ./src
+COPY admin ./admin
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/data

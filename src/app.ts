@@ -9,6 +9,7 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import { Refusal } from './errors.js'
+import { adminConsole } from './http/admin-console.js'
 import { authentication } from './http/auth.js'
 import { errorHandler } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
@@ -29,7 +30,7 @@ import { webhookRoutes } from './http/routes/webhooks.js'
 import { reportRoutes } from './http/routes/reports.js'
 import { spotCheckRoutes } from './http/routes/spot-checks.js'
 import { systemRoutes } from './http/routes/systems.js'
-import { projectRoutes } from './http/routes/projects.js'
+import { projectRoutes, statsRoutes } from './http/routes/projects.js'
 import { timerRoutes } from './http/routes/timers.js'
 import type { CalendarDefaults } from './scheduler/calendar.js'
 import type { Scheduler } from './scheduler/scheduler.js'
@@ -97,12 +98,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   })
   await app.register(idempotency, { db: deps.db, clock: deps.clock })
   await app.register(openapi)
+  await app.register(adminConsole)
   await app.register(healthRoutes, { deps })
   await app.register(
     async (api) => {
       await api.register(machineRoutes)
       await api.register(organizationRoutes, { deps })
       await api.register(projectRoutes, { deps })
+      await api.register(statsRoutes, { deps })
       await api.register(calendarRoutes, { deps })
       await api.register(timerRoutes, { deps })
       await api.register(clockRoutes, { deps })

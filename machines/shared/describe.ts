@@ -104,7 +104,7 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
       return {
         from: node.key,
         event: t.eventType,
-        eventLabel: delay ? `定时：${String(delay.delay)}` : deadline ? `⏰ ${eventLabel(t.eventType)}` : eventLabel(t.eventType),
+        eventLabel: delay ? `定时：${String(delay.delay)}` : deadline ? `[定时] ${eventLabel(t.eventType)}` : eventLabel(t.eventType),
         to: t.target?.[0]?.key ?? null,
         guard: rules.length ? { name: rules.map((r) => r.name).join(' & '), label: rules.map((r) => r.label).join('；') } : null,
         rules,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Phase, ProjectType } from '../../machines/index.js'
+import type { OrganizationCategory, Phase, ProjectType } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { NewProjectHistoryRow, ProjectHistoryRow } from '../db/tables/history.js'
 import type { NewProjectRow, ProjectRow } from '../db/tables/project.js'
@@ -58,6 +58,10 @@ export interface ProjectFilter {
   organizationId?: string | undefined
   /** Projects flagged as missing this half year's progress report and still without it (R11). */
   missingReport?: string | undefined
+  phase?: Phase | undefined
+  category?: OrganizationCategory | undefined
+  /** Only projects past a deadline: overdue declarations and acceptances. */
+  overdue?: boolean | undefined
   cursor?: string | undefined
   limit: number
 }
@@ -68,6 +72,12 @@ export async function listProjects(db: Executor, filter: ProjectFilter): Promise
   if (filter.state) query = query.where('state', '=', filter.state)
   if (filter.year !== undefined) query = query.where('year', '=', filter.year)
   if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId)
+  if (filter.phase) query = query.where('phase', '=', filter.phase)
+  if (filter.category) {
+    const category = filter.category
+    query = query.where('organization_id', 'in', (eb) => eb.selectFrom('organization').select('id').where('category', '=', category))
+  }
+  if (filter.overdue) query = query.where('state', 'in', ['overdueDeclaration', 'overdueAcceptance'])
   if (filter.missingReport) {
     const period = JSON.stringify([{ period: filter.missingReport }])
     query = query
@@ -91,4 +101,17 @@ export async function listHistory(db: Executor, projectId: string): Promise<Proj
     .where('project_id', '=', projectId)
     .orderBy('version')
     .execute()
+}
+
+/** How many projects of each type stand in each state in a year: the console's heatmap. */
+export async function countByState(db: Executor, year: number) {
+  const rows = await db
+    .selectFrom('project')
+    .select(['type', 'state', (eb) => eb.fn.countAll().as('n')])
+    .where('year', '=', year)
+    .groupBy(['type', 'state'])
+    .execute()
+  const counts: Record<string, Record<string, number>> = { foundation: {}, innovation: {}, promotion: {} }
+  for (const r of rows) counts[r.type]![r.state] = Number(r.n)
+  return counts as Record<ProjectType, Record<string, number>>
 }

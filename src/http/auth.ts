@@ -14,8 +14,8 @@ declare module 'fastify' {
   }
 }
 
-/** Paths anyone may reach: liveness and the API's own documentation. */
-const publicPath = (url: string) => /^\/(health|openapi\.json)(\?|$)/.test(url) || /^\/docs(\/|\?|$)/.test(url)
+/** Paths anyone may reach: liveness, the API's documentation, and the console's pages (its API calls carry a token). */
+const publicPath = (url: string) => /^\/(health|openapi\.json)(\?|$)/.test(url) || /^\/(docs|admin)(\/|\?|$)/.test(url)
 
 const messages = {
   TOKEN_MISSING: 'send an API token: Authorization: Bearer <token>',

@@ -79,6 +79,10 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
       expect(last).toMatchObject({ event: 'DECLARATION_DEADLINE', actor: 'scheduler', at: '2026-03-31T16:00:00.000Z' })
     }
     expect(await api.state(ids.submitted!)).toBe('underReview')
+    const overdue = await api.ok('GET', '/api/v1/projects?overdue=true&year=2026')
+    expect(overdue.items.map((p: { id: string }) => p.id).sort()).toEqual([ids.draftFoundation, ids.draftInnovation, ids.returned].sort())
+    const inDeclaration = await api.ok('GET', '/api/v1/projects?phase=declaration&year=2026')
+    expect(inDeclaration.items.map((p: { state: string }) => p.state)).toEqual(['overdueDeclaration', 'overdueDeclaration', 'overdueDeclaration'])
   })
 
   it('lets supplementary declarations (动态增补) made after the round survive its deadline', async () => {

@@ -3,6 +3,8 @@ import { z } from 'zod'
 import {
   acceptedEvents,
   currentDefinition,
+  organizationCategories,
+  phases,
   phaseLabels,
   projectTypeLabels,
   projectTypes,
@@ -12,11 +14,11 @@ import type { ProjectRow } from '../../db/tables/project.js'
 import type { TimerRow } from '../../db/tables/timer.js'
 import { timersOfProject } from '../../domain/timers.js'
 import { timerView, viewTimer } from './timers.js'
-import { getProject, listHistory, listProjects } from '../../domain/projects.js'
+import { countByState, getProject, listHistory, listProjects } from '../../domain/projects.js'
 import { definitionOf } from '../../engine/snapshot.js'
 import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
-import { principalOf } from '../auth.js'
+import { allow, principalOf } from '../auth.js'
 import { assertCanSee, assertRole, confinedTo } from '../../domain/access.js'
 import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
 
@@ -45,7 +47,10 @@ const project = z
   })
   .meta({ id: 'Project' })
 
-const projectSummary = project.omit({ context: true, nextEvents: true, timers: true }).meta({ id: 'ProjectSummary' })
+const projectSummary = project
+  .omit({ context: true, nextEvents: true, timers: true })
+  .extend({ organizationName: z.string() })
+  .meta({ id: 'ProjectSummary' })
 
 const historyEntry = z
   .object({
@@ -191,6 +196,13 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
           state: z.string().max(64).optional(),
           year: z.coerce.number().int().min(2000).max(2100).optional(),
           organizationId: z.uuid().optional(),
+          phase: z.enum(phases).optional(),
+          category: z.enum(organizationCategories).optional(),
+          overdue: z
+            .enum(['true', 'false'])
+            .optional()
+            .transform((v) => (v === undefined ? undefined : v === 'true'))
+            .describe('true: only overdue declarations and acceptances'),
           missingReport: z
             .string()
             .regex(/^\d{4}-H[12]$/)
@@ -208,7 +220,16 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       const organizationId = confinedTo(principal) ?? request.query.organizationId
       if (request.query.organizationId && organizationId !== request.query.organizationId) return { items: [], nextCursor: null }
       const result = await listProjects(deps.db, { ...request.query, organizationId })
-      return { items: result.items.map(summaryView), nextCursor: result.nextCursor }
+      const ids = [...new Set(result.items.map((p) => p.organization_id))]
+      const names = new Map(
+        ids.length
+          ? (await deps.db.selectFrom('organization').select(['id', 'name']).where('id', 'in', ids).execute()).map((o) => [o.id, o.name])
+          : [],
+      )
+      return {
+        items: result.items.map((p) => ({ ...summaryView(p), organizationName: names.get(p.organization_id) ?? '' })),
+        nextCursor: result.nextCursor,
+      }
     },
   )
 
@@ -283,5 +304,22 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         })),
       }
     },
+  )
+}
+
+/** Counts per type and state for a year: where the year's projects stand (the console's heatmap). */
+export const statsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/stats/states',
+    {
+      preHandler: allow(['admin', 'reviewer', 'assessor', 'system'], 'projects:read'),
+      schema: {
+        tags: ['projects'],
+        summary: 'How many projects stand in each state, per type, in a year',
+        querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+        response: { 200: z.object({ year: z.number().int(), counts: z.record(z.string(), z.record(z.string(), z.number().int())) }), 400: errorResponses[400] },
+      },
+    },
+    async (request) => ({ year: request.query.year, counts: await countByState(deps.db, request.query.year) }),
   )
 }

@@ -1,0 +1,339 @@
+// The admin console: a hash-routed page over the service's own API (R23).
+import mermaid from './vendor/mermaid/mermaid.esm.min.mjs'
+import { api, ApiError, query, token } from './api.js'
+import { label, lang, setLanguage, t } from './i18n.js'
+
+const types = ['foundation', 'innovation', 'promotion']
+const categories = ['village', 'organ', 'school', 'social', 'enterprise']
+const phases = ['declaration', 'approval', 'implementation', 'acceptance', 'promotion']
+const cjk = getComputedStyle(document.documentElement).fontFamily
+
+mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'base', fontFamily: cjk, themeVariables: { fontFamily: cjk } })
+
+/** A small element builder: h('td', { class: 'x' }, 'text', child). */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value === undefined || value === null || value === false) continue
+    if (name.startsWith('on')) element.addEventListener(name.slice(2), value)
+    else element.setAttribute(name, value === true ? '' : String(value))
+  }
+  for (const child of children.flat()) if (child !== undefined && child !== null) element.append(child instanceof Node ? child : String(child))
+  return element
+}
+
+const main = document.getElementById('main')
+const yearInput = document.getElementById('year')
+const shanghai = (iso) => (iso ? new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '')
+const year = () => Number(yearInput.value)
+
+function show(...nodes) {
+  main.replaceChildren(...nodes)
+}
+
+function failure(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    token.clear()
+    return route()
+  }
+  show(h('p', { class: 'error', role: 'alert' }, error.body?.message ?? String(error.message ?? error)))
+}
+
+function translateStatic() {
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n)
+  document.getElementById('lang').textContent = t('lang')
+}
+
+// ---- Login ---------------------------------------------------------------------------------
+function loginView() {
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', 'aria-label': t('login.token') })
+  const message = h('p', { class: 'error', hidden: true, role: 'alert' })
+  const form = h(
+    'form',
+    {
+      class: 'card login',
+      onsubmit: async (event) => {
+        event.preventDefault()
+        token.set(input.value.trim())
+        try {
+          await api('/stats/states?year=' + year())
+          if (location.hash === '#/machines') route()
+          else location.hash = '#/machines'
+        } catch {
+          token.clear()
+          message.textContent = t('login.bad')
+          message.hidden = false
+        }
+      },
+    },
+    h('h2', {}, t('login.title')),
+    h('p', { class: 'muted' }, t('login.hint')),
+    h('label', { for: 'token' }, t('login.token')),
+    input,
+    message,
+    h('button', { type: 'submit', id: 'login' }, t('login.submit')),
+  )
+  show(form)
+  input.focus()
+}
+
+// ---- Machines: diagrams with a heatmap of the year's projects ----------------------------------
+const heat = { 1: '#fde2e0', 2: '#f4a79f', 3: '#b3261e' }
+let renders = 0
+
+function heatLevel(count, max) {
+  if (!count) return 0
+  const share = count / max
+  return share > 0.66 ? 3 : share > 0.33 ? 2 : 1
+}
+
+function diagramText(machine, counts) {
+  const lines = ['stateDiagram-v2', '  direction LR']
+  for (const s of machine.states) {
+    const name = lang() === 'en' ? s.id : s.label
+    lines.push(`  ${s.id}: ${name} · ${counts[s.id] ?? 0}`)
+  }
+  lines.push(`  [*] --> ${machine.initial}`)
+  for (const tr of machine.transitions) {
+    if (!tr.to || tr.to === tr.from) continue
+    lines.push(`  ${tr.from} --> ${tr.to}: ${lang() === 'en' ? tr.event : tr.eventLabel}`)
+  }
+  for (const s of machine.states.filter((s) => s.final)) lines.push(`  ${s.id} --> [*]`)
+  return lines.join('\n')
+}
+
+async function machinesView() {
+  const [{ items }, stats] = await Promise.all([api('/machines'), api(`/stats/states?year=${year()}`)])
+  const cards = []
+  for (const machine of items) {
+    const counts = stats.counts[machine.type] ?? {}
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    const max = Math.max(1, ...Object.values(counts))
+    const holder = h('div', { class: 'diagram', 'data-type': machine.type })
+    // A fresh id per render: Mermaid removes any element that already carries the id it renders to.
+    const { svg } = await mermaid.render(`diagram-${machine.type}-${++renders}`, diagramText(machine, counts))
+    holder.innerHTML = svg
+    for (const state of machine.states) {
+      // Mermaid names state nodes "<diagram id>-state-<state id>-<n>".
+      const node = [...holder.querySelectorAll('g.node')].find((g) => new RegExp(`(^|-)state-${state.id}-\\d+$`).test(g.id))
+      if (!node) continue
+      node.dataset.state = state.id
+      // The heatmap is painted on the rendered nodes: Mermaid's class statements misplace some states.
+      const level = heatLevel(counts[state.id], max)
+      node.dataset.heat = String(level)
+      if (level) {
+        for (const shape of node.querySelectorAll('rect, path')) shape.style.fill = heat[level]
+        if (level === 3) for (const text of node.querySelectorAll('text, span, p')) text.style.fill = text.style.color = '#ffffff'
+      }
+      node.setAttribute('role', 'link')
+      node.setAttribute('tabindex', '0')
+      node.setAttribute('aria-label', `${state.label} ${counts[state.id] ?? 0}`)
+      const open = () => (location.hash = `#/projects${query({ type: machine.type, state: state.id, year: year() })}`)
+      node.addEventListener('click', open)
+      node.addEventListener('keydown', (e) => e.key === 'Enter' && open())
+    }
+    cards.push(
+      h('section', { class: 'card', 'aria-labelledby': `title-${machine.type}` },
+        h('h3', { id: `title-${machine.type}` }, label(machine.label, machine.type), ' ', h('span', { class: 'badge', 'data-total': total }, total)),
+        holder),
+    )
+  }
+  show(
+    h('h2', {}, t('machines.title'), ` · ${year()}`),
+    h('p', { class: 'muted' }, t('machines.hint')),
+    h('p', { class: 'legend' }, h('span', { class: 'l0' }, t('legend.none')), h('span', { class: 'l1' }, t('legend.few')),
+      h('span', { class: 'l2' }, t('legend.some')), h('span', { class: 'l3' }, t('legend.many'))),
+    h('div', { class: 'machines' }, cards),
+  )
+}
+
+// ---- Projects: filterable, paginated list --------------------------------------------------------
+function hashQuery() {
+  return Object.fromEntries(new URLSearchParams(location.hash.split('?')[1] ?? ''))
+}
+
+async function projectsView() {
+  const filters = { year: year(), ...hashQuery() }
+  const [machines, organizations] = await Promise.all([api('/machines'), api('/organizations?limit=200')])
+  const states = [...new Map(machines.items.filter((m) => !filters.type || m.type === filters.type).flatMap((m) => m.states.map((s) => [s.id, s]))).values()]
+  const select = (name, options, current) =>
+    h('select', { name, id: `filter-${name}` }, h('option', { value: '' }, t('all')),
+      options.map(([value, text]) => h('option', { value, selected: value === current }, text)))
+  const form = h('form', {
+      class: 'card filters',
+      id: 'filters',
+      onsubmit: (event) => {
+        event.preventDefault()
+        const data = Object.fromEntries(new FormData(form))
+        location.hash = `#/projects${query({ ...data, overdue: data.overdue ? 'true' : undefined })}`
+      },
+    },
+    h('label', {}, t('year'), h('input', { name: 'year', type: 'number', value: filters.year })),
+    h('label', {}, t('type'), select('type', types.map((x) => [x, t(`types.${x}`)]), filters.type)),
+    h('label', {}, t('state'), select('state', states.map((s) => [s.id, label(s.label, s.id)]), filters.state)),
+    h('label', {}, t('phase'), select('phase', phases.map((x) => [x, t(`phases.${x}`)]), filters.phase)),
+    h('label', {}, t('organization'), select('organizationId', organizations.items.map((o) => [o.id, o.name]), filters.organizationId)),
+    h('label', {}, t('category'), select('category', categories.map((x) => [x, t(`categories.${x}`)]), filters.category)),
+    h('label', {}, t('overdue'), h('input', { type: 'checkbox', name: 'overdue', value: 'true', checked: filters.overdue === 'true' })),
+    h('button', { type: 'submit' }, t('filter')),
+  )
+  const body = h('tbody')
+  const more = h('button', { type: 'button', id: 'more', hidden: true }, t('more'))
+  let cursor = null
+  const load = async () => {
+    const page = await api(`/projects${query({ ...filters, limit: 20, cursor })}`)
+    for (const p of page.items) {
+      body.append(
+        h('tr', { 'data-id': p.id },
+          h('td', {}, h('a', { href: `#/project/${p.id}` }, p.title)),
+          h('td', {}, t(`types.${p.type}`)),
+          h('td', {}, p.organizationName),
+          h('td', {}, h('span', { class: `badge${p.state.startsWith('overdue') ? ' warn' : ''}` }, label(p.stateLabel, p.state))),
+          h('td', {}, t(`phases.${p.phase}`)),
+          h('td', { class: 'muted' }, shanghai(p.updatedAt))),
+      )
+    }
+    if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('none'))))
+    cursor = page.nextCursor
+    more.hidden = !cursor
+  }
+  more.addEventListener('click', () => load().catch(failure))
+  await load()
+  show(
+    h('h2', {}, t('projects.title')),
+    form,
+    h('div', { class: 'card table-wrap' },
+      h('table', { id: 'projects' },
+        h('thead', {}, h('tr', {}, [t('title'), t('type'), t('organization'), t('state'), t('phase'), t('updated')].map((x) => h('th', {}, x)))),
+        body),
+      more),
+  )
+}
+
+// ---- One project ----------------------------------------------------------------------------------
+function table(headers, rows) {
+  if (!rows.length) return h('p', { class: 'muted' }, t('nothing'))
+  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c ?? '')))))))
+}
+
+async function projectView(id) {
+  const [project, history] = await Promise.all([api(`/projects/${id}`), api(`/projects/${id}/history`)])
+  const organization = await api(`/organizations/${project.organizationId}`)
+  const c = project.context
+  const d = c.declaration ?? {}
+  show(
+    h('p', {}, h('a', { href: `#/projects${query({ type: project.type, year: project.year })}` }, '← ', t('projects.title'))),
+    h('section', { class: 'card' },
+      h('h2', { id: 'project-title' }, project.title),
+      h('p', {},
+        h('span', { class: 'badge', id: 'project-state' }, label(project.stateLabel, project.state)), ' ',
+        h('span', { class: 'badge' }, t(`phases.${project.phase}`)), ' ',
+        h('span', { class: 'badge' }, t(`types.${project.type}`)), ' ',
+        h('span', { class: 'muted' }, `${organization.name} · ${project.year} · ${t('version')} ${project.version}`))),
+    h('div', { class: 'grid' },
+      h('section', { class: 'card' }, h('h3', {}, t('project.events')),
+        table([t('event'), t('roles')], project.nextEvents.map((e) => [label(e.label, e.type), e.roles.join(', ')]))),
+      h('section', { class: 'card' }, h('h3', {}, t('project.timers')),
+        table([t('kind'), t('due')], project.timers.map((x) => [t(`timer.${x.kind}`), x.dueInShanghai])))),
+    h('section', { class: 'card' }, h('h3', {}, t('project.declaration')),
+      h('dl', { class: 'facts' },
+        ...[['background', d.background], ['targets', (d.targets ?? []).map((x) => `${x.indicator} ${x.value}${x.unit ?? ''}`).join('；')],
+          ['measures', (d.measures ?? []).join('；')], ['firstResponsible', d.firstResponsible?.name], ['directlyResponsible', d.directlyResponsible?.name],
+          ['expectedResults', d.expectedResults]]
+          .filter(([, v]) => v)
+          .flatMap(([k, v]) => [h('dt', {}, t(`decl.${k}`)), h('dd', {}, v)]))),
+    h('div', { class: 'grid' },
+      h('section', { class: 'card' }, h('h3', {}, t('project.plan')),
+        table(['#', t('matter'), t('target'), t('owner'), t('dueDate')], (c.plan?.items ?? []).map((i) => [i.id, i.matter, i.target, i.owner?.name, i.dueDate]))),
+      h('section', { class: 'card' }, h('h3', {}, t('project.ledger')),
+        table(['#', t('date'), t('content')], (c.ledger ?? []).map((l) => [l.id, l.date, l.content])))),
+    h('div', { class: 'grid' },
+      h('section', { class: 'card' }, h('h3', {}, t('project.reviews')),
+        table([t('reviewer'), t('score'), t('opinion')], (c.reviews ?? []).map((r) => [`${r.reviewer}（${r.round}）`, r.score, r.opinion]))),
+      h('section', { class: 'card' }, h('h3', {}, t('project.evaluations')),
+        table([t('score'), t('grade'), t('when')], (c.evaluations ?? []).map((e) => [e.score, e.grade, shanghai(e.at)])))),
+    h('section', { class: 'card' }, h('h3', {}, t('project.history')),
+      h('ol', { class: 'timeline', id: 'timeline' },
+        history.items.map((item) =>
+          h('li', {},
+            h('div', {}, h('strong', {}, item.event), ' ', item.from ? `${item.from} → ${item.to}` : `→ ${item.to}`),
+            h('div', { class: 'when' }, `${shanghai(item.at)} · ${item.actor} · v${item.version}`))))),
+  )
+}
+
+// ---- The year at a glance ------------------------------------------------------------------------
+async function yearView() {
+  const y = year()
+  const [compliance, overdueDeclaration, overdueAcceptance, h1, h2, calendar] = await Promise.all([
+    api(`/compliance?year=${y}`),
+    api(`/projects${query({ year: y, state: 'overdueDeclaration', limit: 200 })}`),
+    api(`/projects${query({ year: y, state: 'overdueAcceptance', limit: 200 })}`),
+    api(`/projects${query({ year: y, missingReport: `${y}-H1`, limit: 200 })}`),
+    api(`/projects${query({ year: y, missingReport: `${y}-H2`, limit: 200 })}`),
+    api(`/calendars/${y}`),
+  ])
+  const projectRows = (page) => page.items.map((p) => [h('a', { href: `#/project/${p.id}` }, p.title), p.organizationName, t(`types.${p.type}`)])
+  show(
+    h('h2', {}, t('year.title'), ` · ${y}`),
+    h('section', { class: 'card', id: 'compliance' }, h('h3', {}, t('year.compliance'),
+      ' ', h('span', { class: 'badge ok' }, `${compliance.totals.compliant}/${compliance.totals.organizations}`)),
+      table([t('organization'), t('category'), t('foundation'), t('elective'), t('status')],
+        compliance.items.map((o) => [o.name, t(`categories.${o.category}`), o.foundation, o.elective,
+          h('span', { class: `badge ${o.status === 'compliant' ? 'ok' : 'warn'}` }, t(`status.${o.status}`))]))),
+    h('div', { class: 'grid' },
+      h('section', { class: 'card' }, h('h3', {}, t('year.overdueDeclaration')), table([t('title'), t('organization'), t('type')], projectRows(overdueDeclaration))),
+      h('section', { class: 'card' }, h('h3', {}, t('year.overdueAcceptance')), table([t('title'), t('organization'), t('type')], projectRows(overdueAcceptance))),
+      h('section', { class: 'card' }, h('h3', {}, t('year.missing'), ' H1'), table([t('title'), t('organization'), t('type')], projectRows(h1))),
+      h('section', { class: 'card' }, h('h3', {}, t('year.missing'), ' H2'), table([t('title'), t('organization'), t('type')], projectRows(h2)))),
+    h('section', { class: 'card' }, h('h3', {}, t('year.calendar')),
+      table([t('state'), t('when')], [
+        [t('calendar.declaration'), calendar.declarationDeadline.inShanghai],
+        ...calendar.progressMeetings.flatMap((m) => [[`${t('calendar.report')} ${m.period}`, m.reportDueAt.inShanghai], [`${t('calendar.meeting')} ${m.period}`, m.meetingAt.inShanghai]]),
+        [t('calendar.acceptance'), calendar.acceptanceDeadline.inShanghai],
+      ])),
+  )
+}
+
+// ---- Routing --------------------------------------------------------------------------------------
+async function route() {
+  translateStatic()
+  const signedIn = Boolean(token.get())
+  document.getElementById('nav').hidden = !signedIn
+  document.getElementById('logout').hidden = !signedIn
+  document.getElementById('year-box').hidden = !signedIn
+  if (!signedIn) return loginView()
+  const path = location.hash.replace(/^#/, '').split('?')[0] || '/machines'
+  for (const link of document.querySelectorAll('nav a')) link.toggleAttribute('aria-current', path.startsWith(link.getAttribute('href').slice(1).split('?')[0]))
+  for (const link of document.querySelectorAll('nav a[aria-current]')) link.setAttribute('aria-current', 'page')
+  main.setAttribute('aria-busy', 'true')
+  show(h('p', { class: 'muted' }, t('loading')))
+  try {
+    if (path.startsWith('/project/')) await projectView(path.split('/')[2])
+    else if (path === '/projects') await projectsView()
+    else if (path === '/year') await yearView()
+    else await machinesView()
+  } catch (error) {
+    failure(error)
+  } finally {
+    main.removeAttribute('aria-busy')
+  }
+}
+
+yearInput.value = sessionStorage.getItem('djf.year') ?? String(new Date().getFullYear())
+yearInput.addEventListener('change', () => {
+  sessionStorage.setItem('djf.year', yearInput.value)
+  route()
+})
+document.getElementById('lang').addEventListener('click', () => {
+  setLanguage(lang() === 'zh' ? 'en' : 'zh')
+  route()
+})
+document.getElementById('logout').addEventListener('click', () => {
+  token.clear()
+  location.hash = ''
+  route()
+})
+window.addEventListener('hashchange', route)
+setLanguage(lang())
+route()
