@@ -41,7 +41,7 @@ export const commonDeclarationFields = {
 
 export type CommonDeclaration = z.infer<z.ZodObject<typeof commonDeclarationFields>>
 
-/** What a draft may hold: any field may be missing, but what is present must be well-formed. */
+/** What a draft may hold: any field may be missing, but what is present must be well-formed, and nothing else. */
 export function draftOf<T extends z.ZodRawShape>(full: z.ZodObject<T>) {
-  return full.partial()
+  return full.partial().strict()
 }

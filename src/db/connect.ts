@@ -16,12 +16,20 @@ export interface DatabaseHandle {
 // int8 (bigserial ids, count(*)) stays a string: JavaScript numbers cannot hold every int8.
 // timestamptz comes back as Date from both drivers.
 
-export function connectPostgres(connectionString: string, options: { searchPath?: string; max?: number } = {}): DatabaseHandle {
+export function connectPostgres(
+  connectionString: string,
+  options: { searchPath?: string; max?: number; applicationName?: string } = {},
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    application_name: options.applicationName ?? 'dangjian-flow',
+    connectionTimeoutMillis: 5_000,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   })
+  // An idle client the server dropped (restart, terminated backend) must not crash the process;
+  // the pool discards it and the next request gets a fresh connection.
+  pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, kind: 'postgres', close: () => db.destroy() }
 }

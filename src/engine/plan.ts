@@ -182,7 +182,8 @@ export function planEvent(
     })
   }
   const { type, ...rest } = raw
-  const payload = spec.payload.safeParse(rest)
+  // Unknown fields are refused, not dropped: an integrator's typo must not pass for an empty value.
+  const payload = spec.payload.strict().safeParse(rest)
   if (!payload.success) throw validationFailed(`the ${type} event is malformed`, issuesToFields(payload.error.issues))
 
   const snapshot = restoreSnapshot(definition, project)

@@ -20,6 +20,16 @@ const fastifyCodes: Record<string, { statusCode: number; code: string; message: 
   },
 }
 
+/** Errors that mean the database cannot be reached now, rather than that the request was wrong. */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'])
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] } | null
+  if (!e) return false
+  if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true
+  if (typeof e.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message)) return true
+  return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable)
+}
+
 /** One place turns every failure into `{ statusCode, code, message, requestId, details? }` (I7). */
 export const errorHandler = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -44,6 +54,15 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
         message: `invalid ${error.validationContext}: ${fields.map((f) => f.path).join(', ')}`,
         requestId,
         details: { fields },
+      })
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable')
+      return reply.code(503).header('retry-after', '5').send({
+        statusCode: 503,
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'the database cannot be reached just now; nothing was written — retry shortly',
+        requestId,
       })
     }
     const known = error.code ? fastifyCodes[error.code] : undefined

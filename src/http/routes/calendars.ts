@@ -27,7 +27,7 @@ const when = z
   .describe('YYYY-MM-DD (end of that day, Asia/Shanghai) or an ISO instant with offset')
   .transform((value) => (value.length === 10 ? endOfDateInShanghai(value) : new Date(value)))
 
-const calendarChange = z.object({
+const calendarChange = z.strictObject({
   declarationDeadline: when.optional(),
   progressMeetings: z
     .array(z.object({ meetingAt: when.optional(), reportDueAt: when.optional() }))

@@ -29,7 +29,7 @@ export const clockRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
       schema: {
         tags: ['admin'],
         summary: 'Manual clock only (CLOCK=manual): move time forward; returns when every timer due by then has fired, in order',
-        body: z.object({ to: z.iso.datetime({ offset: true }).describe('the instant to move to') }),
+        body: z.strictObject({ to: z.iso.datetime({ offset: true }).describe('the instant to move to') }),
         response: {
           200: clockView.extend({ fired: z.number().int(), skipped: z.number().int() }),
           ...errorResponses,

@@ -55,7 +55,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       schema: {
         tags: ['programme'],
         summary: 'Record a commendation or material reward; an innovation project commended at county level or above also gets the town’s further commendation',
-        body: z.object({
+        body: z.strictObject({
           year: z.number().int().min(2000).max(2100),
           kind: z.enum(['commendation', 'materialReward']),
           level: z.enum(commendationLevels),

@@ -12,7 +12,7 @@ const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) 
 const weight = z.number().min(0).max(1)
 const threshold = z.number().min(0).max(100)
 
-const policy = z.object({
+const policy = z.strictObject({
   weights: z.object(Object.fromEntries(indicatorNames.map((n) => [n, weight])) as Record<IndicatorName, typeof weight>),
   thresholds: z.object({ excellent: threshold, good: threshold, pass: threshold }),
 })

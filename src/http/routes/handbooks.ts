@@ -8,7 +8,7 @@ import { errorResponses } from '../schemas.js'
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 
-const newVersion = z.object({
+const newVersion = z.strictObject({
   version: z.string().trim().regex(/^[\w.-]{1,50}$/, 'letters, digits, . _ -').describe('e.g. 2026'),
   title: text(200),
   items: z

@@ -23,7 +23,7 @@ const organization = z
   })
   .meta({ id: 'Organization' })
 
-const newOrganization = z.object({
+const newOrganization = z.strictObject({
   name: z.string().trim().min(1).max(200),
   category: z.enum(organizationCategories).describe('village 农村, organ 机关, school 学校, social 社会组织, enterprise 企业'),
   secretary: z.string().trim().min(1).max(50),

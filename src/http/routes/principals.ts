@@ -44,7 +44,7 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       schema: {
         tags: ['principals'],
         summary: 'Create a principal and its API token; the token is shown only in this response',
-        body: z.object({
+        body: z.strictObject({
           name: z.string().trim().min(1).max(100),
           role: z.enum(roles),
           organizationId: z.uuid().optional().describe('required for the organization role; binds a system to one organization'),

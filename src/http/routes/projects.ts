@@ -65,7 +65,7 @@ const historyEntry = z
   .meta({ id: 'HistoryEntry' })
 
 const newProject = z
-  .object({
+  .strictObject({
   type: z.enum(projectTypes).describe('foundation 基础强化型, innovation 创新探索型, promotion 制度推广型'),
   organizationId: z.uuid(),
   year: z.number().int().min(2000).max(2100),

@@ -47,7 +47,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
         tags: ['programme'],
         summary: 'Draw a random sample of projects in implementation, by count or percentage, optionally by category',
         body: z
-          .object({
+          .strictObject({
             year: z.number().int().min(2000).max(2100),
             count: z.number().int().min(1).max(10_000).optional(),
             percentage: z.number().gt(0).max(100).optional(),

@@ -56,7 +56,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         tags: ['programme'],
         summary: 'Seed a system-promotion project (制度推广型) that rolls this system out; it starts as a draft naming the system',
         params: z.object({ id: z.uuid() }),
-        body: z.object({
+        body: z.strictObject({
           organizationId: z.uuid(),
           year: z.number().int().min(2000).max(2100),
           title: z.string().trim().min(2).max(200).optional(),

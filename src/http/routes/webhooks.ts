@@ -41,7 +41,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       schema: {
         tags: ['events'],
         summary: 'Subscribe a URL to events from now on; deliveries are signed with the secret (HMAC-SHA256)',
-        body: z.object({
+        body: z.strictObject({
           url: z.url({ protocol: /^https?$/ }).max(2000),
           topics: z.array(z.string().min(1).max(100)).max(50).default([]),
           secret: z.string().min(16).max(200).describe('shared with the receiver to verify signatures; not shown again'),
