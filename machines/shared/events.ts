@@ -242,3 +242,11 @@ export type ProjectEvent = {
 }[EventType]
 
 export type EventOf<K extends EventType> = Extract<ProjectEvent, { type: K }>
+
+/**
+ * The spec of an event type, or undefined: own properties only, so an event called `valueOf`
+ * or `__proto__` is simply unknown rather than a method of Object.
+ */
+export function eventSpecOf(catalog: object, type: string): EventSpec | undefined {
+  return Object.hasOwn(catalog, type) ? (catalog as Record<string, EventSpec>)[type] : undefined
+}

@@ -9,7 +9,7 @@ import type { CalendarDefaults } from '../scheduler/calendar.js'
 import type { Clock } from './clock.js'
 import { actingAsSelf, assertCanSee, assertMayDeclare, assertMaySend } from '../domain/access.js'
 import type { PrincipalRow } from '../db/tables/principal.js'
-import type { Role } from '../../machines/index.js'
+import { eventSpecOf } from '../../machines/shared/events.js'
 import { definitionOf } from './snapshot.js'
 import { creationFacts, eventFacts } from './facts.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
@@ -108,7 +108,7 @@ export function createEngine(options: EngineOptions) {
   ): Promise<PlannedTransition> {
     const project = await getProject(trx, projectId, { forUpdate: true })
     if (sendOptions.principal) {
-      const spec = (definitionOf(project).events as Record<string, { roles: readonly Role[] } | undefined>)[raw.type]
+      const spec = eventSpecOf(definitionOf(project).events, raw.type)
       if (spec) {
         assertMaySend(sendOptions.principal, project, raw.type, spec.roles)
         raw = actingAsSelf(sendOptions.principal, raw)

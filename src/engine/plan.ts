@@ -11,6 +11,7 @@ import {
   type ProjectType,
 } from '../../machines/index.js'
 import { draftOf } from '../../machines/shared/declaration.js'
+import { eventSpecOf } from '../../machines/shared/events.js'
 import type { Rule } from '../../machines/shared/rules.js'
 import type { OrganizationRow } from '../db/tables/organization.js'
 import type { ProjectRow } from '../db/tables/project.js'
@@ -175,7 +176,7 @@ export function planEvent(
   { now, actor, calendarOf, facts }: PlanContext,
 ): PlannedTransition {
   const definition = definitionOf(project)
-  const spec = (definition.events as Record<string, { payload: z.ZodObject } | undefined>)[raw.type]
+  const spec = eventSpecOf(definition.events, raw.type)
   if (!spec) {
     throw new Refusal(400, 'UNKNOWN_EVENT', `a ${project.type} project has no event ${raw.type}`, {
       events: Object.keys(definition.events),

@@ -74,6 +74,10 @@ describe('malformed requests', () => {
       list.push({ name: `review score ${value}`, url: `/api/v1/projects/${implementing}/events`, payload: { type: 'SUBMIT_PROGRESS_REPORT', period: value, results: 'r' } })
       list.push({ name: `limit ${value}`, method: 'GET', url: `/api/v1/projects?limit=${value}` })
     }
+    // Event types that are names of Object's own methods must be unknown events, not methods.
+    for (const type of ['valueOf', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      list.push({ name: `event type ${type}`, url: events, payload: { type } })
+    }
     // Unknown fields: refused, not dropped.
     list.push({ name: 'unknown field on an event', url: events, payload: { type: 'SUBMIT', force: true } })
     list.push({ name: 'unknown declaration field', url: events, payload: { type: 'UPDATE_DECLARATION', declaration: { title: '标题', budget: 1e9 } } })
