@@ -287,7 +287,7 @@ async function yearView() {
       h('section', { class: 'card' }, h('h3', {}, t('year.missing'), ' H1'), table([t('title'), t('organization'), t('type')], projectRows(h1))),
       h('section', { class: 'card' }, h('h3', {}, t('year.missing'), ' H2'), table([t('title'), t('organization'), t('type')], projectRows(h2)))),
     h('section', { class: 'card' }, h('h3', {}, t('year.calendar')),
-      table([t('state'), t('when')], [
+      table([t('event'), t('when')], [
         [t('calendar.declaration'), calendar.declarationDeadline.inShanghai],
         ...calendar.progressMeetings.flatMap((m) => [[`${t('calendar.report')} ${m.period}`, m.reportDueAt.inShanghai], [`${t('calendar.meeting')} ${m.period}`, m.meetingAt.inShanghai]]),
         [t('calendar.acceptance'), calendar.acceptanceDeadline.inShanghai],
