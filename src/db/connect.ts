@@ -30,6 +30,8 @@ export function connectPostgres(
   // An idle client the server dropped (restart, terminated backend) must not crash the process;
   // the pool discards it and the next request gets a fresh connection.
   pool.on('error', () => {})
+  // The same for a client that is checked out between queries: its next query fails and is answered 503.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, kind: 'postgres', close: () => db.destroy() }
 }
