@@ -125,3 +125,25 @@ export async function listCommendations(
   // A further commendation comes right after the one it follows.
   return query.orderBy('created_at').orderBy(sql`follows_id is not null`).orderBy('id').execute()
 }
+
+/** A commendation as the API and the annual report show it, with its zh-CN kind and level. */
+export function commendationView(row: CommendationRow) {
+  return {
+    id: row.id,
+    year: row.year,
+    kind: row.kind,
+    kindLabel: kindLabels[row.kind],
+    level: row.level,
+    levelLabel: levelLabels[row.level],
+    recipientType: row.recipient_type,
+    organizationId: row.organization_id,
+    projectId: row.project_id,
+    workerName: row.worker_name,
+    title: row.title,
+    reason: row.reason,
+    basis: row.basis,
+    followsId: row.follows_id,
+    awardedBy: row.awarded_by,
+    awardedAt: row.awarded_at.toISOString(),
+  }
+}

@@ -12,7 +12,7 @@ import {
 } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import { definitionOf } from '../engine/snapshot.js'
-import { kindLabels, levelLabels, listCommendations } from './commendations.js'
+import { commendationView, listCommendations } from './commendations.js'
 import { compliance, complianceTotals, type ComplianceStatus } from './compliance.js'
 
 /**
@@ -26,34 +26,10 @@ export const complianceLabels: Record<ComplianceStatus, string> = {
   missingBoth: '未申报项目',
 }
 
-interface CommendationView {
-  id: string
-  kind: string
-  kindLabel: string
-  level: string
-  levelLabel: string
-  recipientType: string
-  workerName: string | null
-  title: string
-  awardedAt: string
-}
-
 export async function annualReport(db: Executor, year: number) {
   const organizations = await compliance(db, year)
   const projects = await db.selectFrom('project').selectAll().where('year', '=', year).orderBy('created_at').orderBy('id').execute()
   const commendations = await listCommendations(db, { year })
-  const commendationView = (c: (typeof commendations)[number]): CommendationView => ({
-    id: c.id,
-    kind: c.kind,
-    kindLabel: kindLabels[c.kind],
-    level: c.level,
-    levelLabel: levelLabels[c.level],
-    recipientType: c.recipient_type,
-    workerName: c.worker_name,
-    title: c.title,
-    awardedAt: c.awarded_at.toISOString(),
-  })
-
   const projectViews = projects.map((p) => {
     const context = (p.snapshot as { context: ProjectContext }).context
     const node = (definitionOf(p).machine.root.states as Record<string, { meta?: StateMeta }>)[p.state]

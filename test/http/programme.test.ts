@@ -31,8 +31,6 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
 
   it('R16: an organization names its secretary and leader in charge; its projects default to them', async () => {
     const org = await api.organization('机关第二党支部', 'organ', '周书记', '吴委员')
-    const { declaration: _unused, ...rest } = { declaration: null }
-    void rest
     const project = await api.ok('POST', '/api/v1/projects', {
       type: 'innovation',
       organizationId: org,

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import { adminOnly, principalOf } from '../auth.js'
-import { commendationKinds, commendationLevels, recipientTypes, type CommendationRow } from '../../db/tables/commendation.js'
-import { commend, kindLabels, levelLabels, listCommendations } from '../../domain/commendations.js'
+import { commendationKinds, commendationLevels, recipientTypes } from '../../db/tables/commendation.js'
+import { commend, commendationView, listCommendations } from '../../domain/commendations.js'
 import { errorResponses } from '../schemas.js'
 
-const commendationView = z
+const commendationSchema = z
   .object({
     id: z.uuid(),
     year: z.number().int(),
@@ -26,25 +26,6 @@ const commendationView = z
     awardedAt: z.string(),
   })
   .meta({ id: 'Commendation' })
-
-const view = (row: CommendationRow) => ({
-  id: row.id,
-  year: row.year,
-  kind: row.kind,
-  kindLabel: kindLabels[row.kind],
-  level: row.level,
-  levelLabel: levelLabels[row.level],
-  recipientType: row.recipient_type,
-  organizationId: row.organization_id,
-  projectId: row.project_id,
-  workerName: row.worker_name,
-  title: row.title,
-  reason: row.reason,
-  basis: row.basis,
-  followsId: row.follows_id,
-  awardedBy: row.awarded_by,
-  awardedAt: row.awarded_at.toISOString(),
-})
 
 /** Commendations and material rewards (R18) to organizations, Party-affairs workers and projects. */
 export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -67,7 +48,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
           reason: z.string().trim().min(1).max(5000),
           awardedAt: z.iso.date().describe('YYYY-MM-DD'),
         }),
-        response: { 201: z.object({ items: z.array(commendationView) }), ...errorResponses },
+        response: { 201: z.object({ items: z.array(commendationSchema) }), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -81,7 +62,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
             deps.clock.now(),
           ),
         )
-      return reply.code(201).send({ items: rows.map(view) })
+      return reply.code(201).send({ items: rows.map(commendationView) })
     },
   )
 
@@ -95,9 +76,9 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
           organizationId: z.uuid().optional(),
           projectId: z.uuid().optional(),
         }),
-        response: { 200: z.object({ items: z.array(commendationView) }), 400: errorResponses[400] },
+        response: { 200: z.object({ items: z.array(commendationSchema) }), 400: errorResponses[400] },
       },
     },
-    async (request) => ({ items: (await listCommendations(deps.db, request.query)).map(view) }),
+    async (request) => ({ items: (await listCommendations(deps.db, request.query)).map(commendationView) }),
   )
 }
