@@ -173,7 +173,16 @@ export function createDispatcher(options: DispatcherOptions) {
           })
           .where('id', '=', webhook.id)
           .execute()
-        if (disable) logger.warn({ webhookId: webhook.id, failures }, 'webhook disabled after repeated failures')
+        if (disable) {
+          // What it had not delivered is given up as failed; redelivery after re-enabling sends it again.
+          await trx
+            .updateTable('webhook_delivery')
+            .set({ status: 'failed' })
+            .where('webhook_id', '=', webhook.id)
+            .where('status', '=', 'pending')
+            .execute()
+          logger.warn({ webhookId: webhook.id, failures }, 'webhook disabled after repeated failures')
+        }
       })
     }
     return claimed.length

@@ -332,11 +332,16 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
         expect(delivery.attempts.length).toBe(10)
         expect(delivery.attempts[0]).toMatchObject({ statusCode: 503 })
 
+        expect(delivery.status).toBe('failed')
+
         up = true
         await as(ADMIN_TOKEN, 'POST', `/api/v1/webhooks/${hook.id}/enable`)
         await dispatcher.runOnce()
+        expect(got).toHaveLength(0) // re-enabling alone does not resend what failed
+        expect((await as(ADMIN_TOKEN, 'POST', `/api/v1/webhooks/${hook.id}/redeliver`)).json()).toEqual({ requeued: 1 })
+        await dispatcher.runOnce()
         expect(got).toHaveLength(1)
-        expect((await as(ADMIN_TOKEN, 'POST', `/api/v1/webhooks/${hook.id}/redeliver`)).json()).toEqual({ requeued: 0 })
+        expect((await as(ADMIN_TOKEN, 'GET', `/api/v1/webhooks/${hook.id}/deliveries`)).json().items[0]).toMatchObject({ status: 'delivered' })
       } finally {
         server.close()
       }
