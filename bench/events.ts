@@ -41,7 +41,7 @@ await seedProgramme(database.db)
 const setupStart = performance.now()
 const ids: string[] = []
 for (let i = 0; i < projectCount; i++) {
-  const project = await engine.start(
+  const { project } = await engine.start(
     { type: 'innovation', organizationId: org.json().id, year: 2026, declaration: declarations.innovation },
     'bench',
   )

@@ -4,24 +4,25 @@
  * draft: cheap and always valid) and `GET /api/v1/projects/:id` on random projects with
  * autocannon, first against the service, then against a minimal Fastify + pg server doing the
  * same transaction shape by hand (SELECT … FOR UPDATE, UPDATE snapshot/version, INSERT history,
- * INSERT outbox) with the same pool size. Prints figures and the engine's ratios; asserts nothing.
+ * INSERT outbox) with the same pool size. Each server runs in a process of its own
+ * (bench/support/http-target.ts); this one only seeds and generates load. Prints figures and
+ * the engine's ratios; asserts nothing.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:http
  *   BENCH_PROJECTS=100000 BENCH_SECONDS=20 BENCH_CONNECTIONS=32 BENCH_POOL=10
+ *   BENCH_ONLY=engine|bare     run one side only
+ *   BENCH_PROFILE=dir          write --cpu-prof profiles of each server into dir/engine, dir/bare
+ *                              (the largest file is the main thread's; the other is tsx's loader)
  */
-import { randomUUID } from 'node:crypto'
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
-import Fastify from 'fastify'
 import { sql } from 'kysely'
-import pg from 'pg'
-import { pino } from 'pino'
 import { createOrganization, getOrganization } from '../src/domain/organizations.js'
 import { ensureAdmin } from '../src/domain/principals.js'
-import { systemClock } from '../src/engine/clock.js'
 import { planStart } from '../src/engine/plan.js'
 import { writeTransitions } from '../src/engine/write.js'
 import { defaultCalendar } from '../src/scheduler/calendar.js'
-import { createService } from '../src/service.js'
 import { openBenchDatabase } from './support/database.js'
 
 if (!process.env.DATABASE_URL) throw new Error('bench:http compares against a bare pg server: set DATABASE_URL')
@@ -29,9 +30,8 @@ const projects = Number(process.env.BENCH_PROJECTS ?? 100_000)
 const seconds = Number(process.env.BENCH_SECONDS ?? 20)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const poolSize = Number(process.env.BENCH_POOL ?? 10)
-
-let peakRss = 0
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50)
+const only = process.env.BENCH_ONLY
+const profileDir = process.env.BENCH_PROFILE
 
 const database = await openBenchDatabase(poolSize)
 const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]!.s
@@ -62,19 +62,52 @@ await sql`analyze`.execute(database.db)
 const randomId = () => ids[Math.floor(Math.random() * ids.length)]
 const eventBody = JSON.stringify({ type: 'UPDATE_DECLARATION', declaration: { expectedResults: '压测' } })
 
-async function drive(url: string, headers: Record<string, string>) {
-  const post = await autocannon({
+/** Starts a server process and resolves once it prints where it listens. */
+async function startTarget(kind: 'engine' | 'bare') {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${kind}`] : []), 'bench/support/http-target.ts', kind],
+    { env: { ...process.env, BENCH_SCHEMA: schema, BENCH_POOL: String(poolSize) }, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+  const first = await lines.next()
+  if (first.done) throw new Error(`the ${kind} server exited before listening`)
+  const { url } = JSON.parse(first.value) as { url: string }
+  return {
     url,
-    connections,
-    duration: seconds,
-    requests: [{ method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}/events`, body: eventBody }) }],
-  })
-  const get = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [{ method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}` }) }],
-  })
+    stop: async () => {
+      child.kill('SIGTERM')
+      const last = await lines.next()
+      return (JSON.parse(last.value) as { peakRssMiB: number }).peakRssMiB
+    },
+  }
+}
+
+async function drive(kind: 'engine' | 'bare', headers: Record<string, string>) {
+  const target = await startTarget(kind)
+  const post = (duration: number) =>
+    autocannon({
+      url: target.url,
+      connections,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}/events`, body: eventBody }),
+        },
+      ],
+    })
+  const get = (duration: number) =>
+    autocannon({
+      url: target.url,
+      connections,
+      duration,
+      requests: [{ method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}` }) }],
+    })
+  // Warm the JIT and the pool first; only the second runs count.
+  await post(2)
+  await get(2)
   const figures = (r: autocannon.Result) => ({
     reqPerSecond: Math.round(r.requests.average),
     p50: r.latency.p50,
@@ -82,59 +115,12 @@ async function drive(url: string, headers: Record<string, string>) {
     non2xx: r.non2xx,
     errors: r.errors,
   })
-  return { post: figures(post), get: figures(get) }
+  const result = { post: figures(await post(seconds)), get: figures(await get(seconds)) }
+  return { ...result, peakRssMiB: await target.stop() }
 }
 
-// The service.
-const service = await createService({ database, clock: systemClock, logger: pino({ level: 'silent' }), rateLimitPerMinute: 1e9 })
-const serviceUrl = await service.app.listen({ host: '127.0.0.1', port: 0 })
-const engine = await drive(serviceUrl, { authorization: `Bearer ${token}` })
-await service.app.close()
-
-// The bare baseline: the same tables and transaction, written by hand.
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: poolSize, options: `-c search_path=${schema}` })
-const bare = Fastify()
-bare.post<{ Params: { id: string }; Body: { type: string; declaration: Record<string, unknown> } }>('/api/v1/projects/:id/events', async (request, reply) => {
-  const client = await pool.connect()
-  try {
-    await client.query('begin')
-    const { rows } = await client.query('select snapshot, version, state from project where id = $1 for update', [request.params.id])
-    if (!rows[0]) {
-      await client.query('rollback')
-      return reply.code(404).send({ code: 'PROJECT_NOT_FOUND' })
-    }
-    const snapshot = rows[0].snapshot
-    snapshot.context.declaration = { ...snapshot.context.declaration, ...request.body.declaration }
-    const now = new Date()
-    await client.query('update project set snapshot = $2, version = version + 1, updated_at = $3 where id = $1', [request.params.id, JSON.stringify(snapshot), now])
-    await client.query(
-      'insert into project_history (project_id, version, from_state, event_type, event, to_state, actor, at) values ($1, $2, $3, $4, $5, $3, $6, $7)',
-      [request.params.id, rows[0].version + 1, rows[0].state, request.body.type, JSON.stringify(request.body), 'bench', now],
-    )
-    await client.query('insert into outbox (project_id, topic, payload, created_at) values ($1, $2, $3, $4)', [
-      request.params.id,
-      'project.transitioned',
-      JSON.stringify({ projectId: request.params.id, id: randomUUID() }),
-      now,
-    ])
-    await client.query('commit')
-    return { id: request.params.id, version: rows[0].version + 1, state: rows[0].state, context: snapshot.context }
-  } catch (error) {
-    await client.query('rollback')
-    throw error
-  } finally {
-    client.release()
-  }
-})
-bare.get<{ Params: { id: string } }>('/api/v1/projects/:id', async (request) => {
-  const { rows } = await pool.query('select * from project where id = $1', [request.params.id])
-  return rows[0]
-})
-const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
-const baseline = await drive(bareUrl, {})
-await bare.close()
-await pool.end()
-clearInterval(sampler)
+const engine = only === 'bare' ? undefined : await drive('engine', { authorization: `Bearer ${token}` })
+const baseline = only === 'engine' ? undefined : await drive('bare', {})
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100
 console.log(
@@ -147,13 +133,16 @@ console.log(
       seed: { ms: Math.round(seedMs) },
       engine,
       baseline,
-      ratios: {
-        postReqPerSecond: ratio(engine.post.reqPerSecond, baseline.post.reqPerSecond),
-        postP99: ratio(engine.post.p99, baseline.post.p99),
-        getReqPerSecond: ratio(engine.get.reqPerSecond, baseline.get.reqPerSecond),
-        getP99: ratio(engine.get.p99, baseline.get.p99),
-      },
-      peakRssMiB: Math.round(peakRss / 2 ** 20),
+      ...(engine && baseline
+        ? {
+            ratios: {
+              postReqPerSecond: ratio(engine.post.reqPerSecond, baseline.post.reqPerSecond),
+              postP99: ratio(engine.post.p99, baseline.post.p99),
+              getReqPerSecond: ratio(engine.get.reqPerSecond, baseline.get.reqPerSecond),
+              getP99: ratio(engine.get.p99, baseline.get.p99),
+            },
+          }
+        : {}),
     },
     null,
     2,

@@ -49,6 +49,8 @@ export interface AppOptions {
   logger: FastifyServerOptions['loggerInstance'] | false
   /** Origins allowed to call from a browser; none (CORS off) unless configured. */
   corsOrigins?: readonly string[]
+  /** How long an authenticated principal is remembered (ms); 0 reads it on every request. */
+  authCacheMs?: number
   /** Requests per principal (or address, before authentication) per minute. */
   rateLimitPerMinute?: number
 }
@@ -85,7 +87,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   // Security headers; the API serves JSON, and /docs needs its own scripts and styles, so no CSP here.
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } })
   if (options.corsOrigins?.length) await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['etag', 'location', 'x-request-id'] })
-  await app.register(authentication, { db: deps.db, clock: deps.clock })
+  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000 })
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? 1200,
     timeWindow: 60_000,

@@ -26,6 +26,7 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   CORS_ORIGINS: z.string().default('').describe('comma-separated origins; empty: CORS off'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
 })
 
 export type Config = Readonly<{
@@ -42,6 +43,7 @@ export type Config = Readonly<{
   adminToken: string | undefined
   corsOrigins: string[]
   rateLimitPerMinute: number
+  authCacheMs: number
 }>
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -76,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authCacheMs: Math.round(e.AUTH_CACHE_SECONDS * 1000),
   })
 }

@@ -27,6 +27,7 @@ const { app, scheduler, dispatcher } = await createService({
   scheduler: config.scheduler,
   corsOrigins: config.corsOrigins,
   rateLimitPerMinute: config.rateLimitPerMinute,
+  authCacheMs: config.authCacheMs,
 })
 
 let closing = false

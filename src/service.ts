@@ -20,6 +20,7 @@ export interface ServiceOptions {
   scheduler?: { intervalMs: number; batchSize: number }
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
+  authCacheMs?: number
   webhookIntervalMs?: number
 }
 
@@ -41,6 +42,7 @@ export async function createService(options: ServiceOptions) {
       logger: options.httpLogger ?? false,
       corsOrigins: options.corsOrigins ?? [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
+      authCacheMs: options.authCacheMs ?? 5000,
     },
   )
   const dispatcher = createDispatcher({ db: database.db, clock, logger, intervalMs: options.webhookIntervalMs ?? 1000 })

@@ -2,6 +2,7 @@ import { and, assign, assertEvent, setup } from 'xstate'
 import type { z } from 'zod'
 import type { ProjectContext, ProjectInput } from './context.js'
 import { initialContext } from './context.js'
+import { defaultGrading } from './grading.js'
 import { draftOf } from './declaration.js'
 import { eventCatalog, type ProjectEvent } from './events.js'
 import { acceptanceRound, concludeEvaluation, projectRules } from './rules.js'
@@ -36,6 +37,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     [K in keyof typeof rules]: (typeof rules)[K]['check']
   }
   const events = eventCatalog(draftOf(spec.declaration))
+  const blankInput: ProjectInput = { type: spec.type, supplementary: false, declaration: {}, policy: { minReviews: 3, grading: defaultGrading[spec.type] } }
   const submitGuard = spec.submitRules?.length ? and(['declarationComplete', ...spec.submitRules]) : 'declarationComplete'
 
   const machine = setup({
@@ -230,7 +232,9 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     id: spec.type,
     description: spec.description,
     initial: 'draft',
-    context: ({ input }) => initialContext(input),
+    // XState's pure `transition()` starts an inert actor without input on every call; a blank
+    // project for it costs nothing, where reading fields of undefined would throw (and be caught) each time.
+    context: ({ input }) => initialContext(input ?? blankInput),
     states: {
       draft: {
         meta: { label: '草稿', phase: 'declaration', deadlines: ['declarationDeadline'] },

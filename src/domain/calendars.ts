@@ -2,7 +2,7 @@ import type { Executor } from '../db/database.js'
 import type { CalendarRow } from '../db/tables/calendar.js'
 import { defaultCalendar, type CalendarDefaults, type CalendarOf, type YearCalendar } from '../scheduler/calendar.js'
 
-const fromRow = (row: CalendarRow): YearCalendar => ({
+export const calendarFromRow = (row: CalendarRow): YearCalendar => ({
   year: row.year,
   declarationDeadline: row.declaration_deadline,
   progressMeetings: [
@@ -16,12 +16,16 @@ const fromRow = (row: CalendarRow): YearCalendar => ({
 export async function findCalendars(db: Executor, years: number[]): Promise<Map<number, YearCalendar>> {
   if (years.length === 0) return new Map()
   const rows = await db.selectFrom('calendar').selectAll().where('year', 'in', [...new Set(years)]).execute()
-  return new Map(rows.map((row) => [row.year, fromRow(row)]))
+  return new Map(rows.map((row) => [row.year, calendarFromRow(row)]))
 }
 
 /** The calendars of these years (stored, or the defaults), as a lookup the planner can call synchronously. */
 export async function loadCalendars(db: Executor, years: number[], defaults: CalendarDefaults): Promise<CalendarOf> {
-  const stored = await findCalendars(db, years)
+  return calendarLookup(await findCalendars(db, years), defaults)
+}
+
+/** Stored calendars first, the defaults for any other year. */
+export function calendarLookup(stored: ReadonlyMap<number, YearCalendar>, defaults: CalendarDefaults): CalendarOf {
   return (year) => stored.get(year) ?? defaultCalendar(year, defaults)
 }
 

@@ -60,9 +60,14 @@ export type Authentication =
   | { ok: true; principal: PrincipalRow }
   | { ok: false; code: 'TOKEN_UNKNOWN' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' }
 
-export async function authenticate(db: Executor, token: string, now: Date): Promise<Authentication> {
-  const principal = await db.selectFrom('principal').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst()
+/** The principal whose token has this SHA-256, if it may still act. */
+export async function authenticate(db: Executor, tokenHash: string, now: Date): Promise<Authentication> {
+  const principal = await db.selectFrom('principal').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
   if (!principal) return { ok: false, code: 'TOKEN_UNKNOWN' }
+  return checkPrincipal(principal, now)
+}
+
+export function checkPrincipal(principal: PrincipalRow, now: Date): Authentication {
   if (principal.revoked_at) return { ok: false, code: 'TOKEN_REVOKED' }
   if (principal.expires_at && principal.expires_at <= now) return { ok: false, code: 'TOKEN_EXPIRED' }
   return { ok: true, principal }

@@ -2,17 +2,11 @@ import { sql } from 'kysely'
 import type { OrganizationCategory, Phase, ProjectType } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { NewProjectHistoryRow, ProjectHistoryRow } from '../db/tables/history.js'
-import type { NewProjectRow, ProjectRow } from '../db/tables/project.js'
+import type { ProjectRow } from '../db/tables/project.js'
 import { notFound } from '../errors.js'
 import { pageQuery, type Page } from './pagination.js'
-
-export async function insertProject(db: Executor, row: NewProjectRow): Promise<ProjectRow> {
-  return db
-    .insertInto('project')
-    .values({ ...row, snapshot: JSON.stringify(row.snapshot) })
-    .returningAll()
-    .executeTakeFirstOrThrow()
-}
+import { pendingTimersFromJson, pendingTimersJson } from './timers.js'
+import type { PendingTimer } from '../db/tables/timer.js'
 
 /** `forUpdate` takes the row lock that serializes events on one project (I2). */
 export async function getProject(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<ProjectRow> {
@@ -23,32 +17,17 @@ export async function getProject(db: Executor, id: string, options: { forUpdate?
   return row
 }
 
-export interface ProjectChange {
-  state: string
-  phase: Phase
-  status: string
-  title: string
-  snapshot: unknown
-  updatedAt: Date
-}
-
-/** Moves the project to its next version; the version check makes a stale writer update nothing. */
-export async function updateProject(db: Executor, id: string, fromVersion: number, change: ProjectChange) {
-  const result = await db
-    .updateTable('project')
-    .set({
-      state: change.state,
-      phase: change.phase,
-      status: change.status,
-      title: change.title,
-      snapshot: JSON.stringify(change.snapshot),
-      version: fromVersion + 1,
-      updated_at: change.updatedAt,
-    })
+/** A project and its pending timers, read in one statement (one snapshot, one round trip). */
+export async function getProjectWithTimers(db: Executor, id: string): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
+  const row = await db
+    .selectFrom('project')
+    .selectAll('project')
+    .select(pendingTimersJson(sql.ref('project.id')).as('timers'))
     .where('id', '=', id)
-    .where('version', '=', fromVersion)
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+  if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
+  const { timers, ...project } = row
+  return { project, timers: pendingTimersFromJson(timers) }
 }
 
 export interface ProjectFilter {

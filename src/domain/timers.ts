@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { DeadlineKind } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
-import type { TimerKind, TimerRow } from '../db/tables/timer.js'
+import type { PendingTimer, TimerKind, TimerRow } from '../db/tables/timer.js'
 import { firesAfter, type YearCalendar } from '../scheduler/calendar.js'
 import { pageQuery, type Page } from './pagination.js'
 
@@ -22,8 +22,22 @@ export async function listTimers(db: Executor, filter: TimerFilter): Promise<Pag
   return pageQuery(query, filter, 'due_at')
 }
 
+/** Pending timers in the order they fire; the key breaks ties. */
+export const byDueThenKey = (a: PendingTimer, b: PendingTimer) =>
+  a.due_at.getTime() - b.due_at.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+
+/** A project's pending timers as one jsonb array, to read them in the statement that reads the project. */
+export const pendingTimersJson = (projectId: RawBuilder<string>) => sql<PendingTimersJson>`coalesce(
+  (select jsonb_agg(jsonb_build_object('project_id', t.project_id, 'key', t.key, 'kind', t.kind, 'event', t.event, 'due_at', t.due_at))
+     from timer t where t.project_id = ${projectId}), '[]'::jsonb)`
+
+export type PendingTimersJson = Array<Omit<PendingTimer, 'due_at'> & { due_at: string }>
+
+export const pendingTimersFromJson = (json: PendingTimersJson): PendingTimer[] =>
+  json.map((t) => ({ ...t, due_at: new Date(t.due_at) })).sort(byDueThenKey)
+
 export async function timersOfProject(db: Executor, projectId: string): Promise<TimerRow[]> {
-  return db.selectFrom('timer').selectAll().where('project_id', '=', projectId).orderBy('due_at').orderBy('id').execute()
+  return db.selectFrom('timer').selectAll().where('project_id', '=', projectId).orderBy('due_at').orderBy('key').execute()
 }
 
 export async function nextDueAt(db: Executor, notAfter: Date): Promise<Date | null> {

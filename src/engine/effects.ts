@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DeadlineKind } from '../../machines/index.js'
-import type { TimerKind } from '../db/tables/timer.js'
+import type { PendingTimer, TimerKind } from '../db/tables/timer.js'
+import { byDueThenKey } from '../domain/timers.js'
 import type { DesiredTimer } from './deadlines.js'
 
 /**
@@ -92,4 +93,14 @@ export function collapseTimerOps(ops: ReadonlyArray<TimerOp & { projectId: strin
     last.set(id, op)
   }
   return [...last.values()]
+}
+
+/** A project's pending timers once a transition's operations are applied, in the order they fire. */
+export function pendingTimersAfter(before: readonly PendingTimer[], plan: { project: { id: string }; timers: readonly TimerOp[] }): PendingTimer[] {
+  const byKey = new Map(before.map((t) => [t.key, t]))
+  for (const op of plan.timers) {
+    if (op.op === 'delete') byKey.delete(op.key)
+    else byKey.set(op.key, { project_id: plan.project.id, key: op.key, kind: op.kind, event: op.event, due_at: op.dueAt })
+  }
+  return [...byKey.values()].sort(byDueThenKey)
 }

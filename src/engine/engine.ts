@@ -3,7 +3,6 @@ import type { DB, Executor } from '../db/database.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import { loadCalendars } from '../domain/calendars.js'
 import { getOrganization } from '../domain/organizations.js'
-import { getProject } from '../domain/projects.js'
 import { Refusal, versionConflict } from '../errors.js'
 import type { CalendarDefaults } from '../scheduler/calendar.js'
 import type { Clock } from './clock.js'
@@ -13,7 +12,10 @@ import { eventSpecOf } from '../../machines/shared/events.js'
 import { definitionOf } from './snapshot.js'
 import { creationFacts, eventFacts } from './facts.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
-import { writeTransitions } from './write.js'
+import { writeTransitions, type ConsumedTimer } from './write.js'
+import { calendarYearsOf, lockProjectForEvent } from './load.js'
+import { pendingTimersAfter } from './effects.js'
+import type { PendingTimer } from '../db/tables/timer.js'
 
 /**
  * The only code that moves a project (I1): load under lock → plan with XState's pure
@@ -38,6 +40,8 @@ export interface SendOptions {
 
 export interface TransitionResult {
   project: ProjectRow
+  /** The project's pending timers after the transition. */
+  timers: PendingTimer[]
   from: string
   to: string
   event: string
@@ -66,12 +70,6 @@ function insertByDue(queue: DueTimer[], timer: DueTimer) {
   queue.splice(at < 0 ? queue.length : at, 0, timer)
 }
 
-/** Calendars a project's deadlines may need: its year, and the year an extension rolls into. */
-function yearsOf(project: ProjectRow): number[] {
-  const until = (project.snapshot as { context?: { extension?: { until: string } | null } }).context?.extension?.until
-  return until ? [project.year, new Date(until).getUTCFullYear()] : [project.year]
-}
-
 export function createEngine(options: EngineOptions) {
   const { db, clock, logger, calendarDefaults } = options
 
@@ -84,7 +82,7 @@ export function createEngine(options: EngineOptions) {
     }
   }
 
-  async function start(input: StartProject, actor: string, principal?: PrincipalRow): Promise<ProjectRow> {
+  async function start(input: StartProject, actor: string, principal?: PrincipalRow): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
     if (principal) assertMayDeclare(principal, input.organizationId)
     const plan = await db.transaction().execute(async (trx) => {
       // Locking the organization serializes its declarations, so "one foundation a year" holds under concurrency.
@@ -96,7 +94,7 @@ export function createEngine(options: EngineOptions) {
       return planned
     })
     logTransitions([plan])
-    return plan.project
+    return { project: plan.project, timers: pendingTimersAfter([], plan) }
   }
 
   /** Plans and writes one event inside a transaction the caller holds. */
@@ -105,8 +103,8 @@ export function createEngine(options: EngineOptions) {
     projectId: string,
     raw: { type: string } & Record<string, unknown>,
     sendOptions: SendOptions,
-  ): Promise<PlannedTransition> {
-    const project = await getProject(trx, projectId, { forUpdate: true })
+  ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
+    const { project, timers, calendarOf } = await lockProjectForEvent(trx, projectId, calendarDefaults)
     if (sendOptions.principal) {
       const spec = eventSpecOf(definitionOf(project).events, raw.type)
       if (spec) {
@@ -119,11 +117,10 @@ export function createEngine(options: EngineOptions) {
     if (sendOptions.expectedVersion !== undefined && sendOptions.expectedVersion !== project.version) {
       throw versionConflict(sendOptions.expectedVersion, project.version)
     }
-    const calendarOf = await loadCalendars(trx, yearsOf(project), calendarDefaults)
     const facts = await eventFacts(trx, project, raw)
     const plan = planEvent(project, raw, { now: clock.now(), actor: sendOptions.actor, calendarOf, facts })
     await writeTransitions(trx, [plan])
-    return plan
+    return { plan, timers: pendingTimersAfter(timers, plan) }
   }
 
   async function send(
@@ -131,9 +128,9 @@ export function createEngine(options: EngineOptions) {
     raw: { type: string } & Record<string, unknown>,
     sendOptions: SendOptions,
   ): Promise<TransitionResult> {
-    const plan = await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions))
+    const { plan, timers } = await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions))
     logTransitions([plan])
-    return { project: plan.project, from: plan.from!, to: plan.to, event: plan.event.type }
+    return { project: plan.project, timers, from: plan.from!, to: plan.to, event: plan.event.type }
   }
 
   /**
@@ -182,7 +179,7 @@ export function createEngine(options: EngineOptions) {
         .orderBy('due_at')
         .orderBy('id')
         .execute()
-      const calendarOf = await loadCalendars(trx, projects.flatMap(yearsOf), calendarDefaults)
+      const calendarOf = await loadCalendars(trx, projects.flatMap(calendarYearsOf), calendarDefaults)
       const current = new Map(projects.map((p) => [p.id, p]))
       // Due order, also for timers a firing sets that are themselves already due (after downtime,
       // the second half-year report falls due before the acceptance deadline that ends it).
@@ -196,11 +193,11 @@ export function createEngine(options: EngineOptions) {
       const planned: PlannedTransition[] = []
       const lastPlanOf = new Map<string, PlannedTransition>()
       // Stored timers this batch fired, skipped or replaced; the rest stay for the next batch.
-      const consumedIds: string[] = []
+      const consumed: ConsumedTimer[] = []
       let skipped = 0
       for (let steps = 0; queue.length > 0 && steps < limit * 10; steps++) {
         const timer = queue.shift()!
-        if (timer.id) consumedIds.push(timer.id)
+        if (timer.id) consumed.push(timer)
         const project = current.get(timer.projectId)!
         try {
           const plan = planEvent(project, timer.event, { now, actor: 'scheduler', calendarOf })
@@ -213,7 +210,7 @@ export function createEngine(options: EngineOptions) {
             const replaced = queue.findIndex((q) => q.projectId === project.id && q.key === op.key)
             if (replaced >= 0) {
               const [gone] = queue.splice(replaced, 1)
-              if (gone?.id) consumedIds.push(gone.id)
+              if (gone?.id) consumed.push(gone)
             }
             if (op.op === 'set' && op.dueAt <= now) {
               insertByDue(queue, { projectId: project.id, key: op.key, event: op.event as DueTimer['event'], dueAt: op.dueAt })
@@ -227,8 +224,8 @@ export function createEngine(options: EngineOptions) {
           logger.info({ projectId: project.id, timer: timer.key, code: error.code }, 'timer skipped')
         }
       }
-      await writeTransitions(trx, planned, { firedTimerIds: consumedIds })
-      return { plans: planned, result: { claimed: consumedIds.length, fired: planned.length, skipped } }
+      await writeTransitions(trx, planned, { consumedTimers: consumed })
+      return { plans: planned, result: { claimed: consumed.length, fired: planned.length, skipped } }
     })
     logTransitions(plans)
     return result

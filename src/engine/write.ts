@@ -1,152 +1,191 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from '../db/database.js'
 import { versionConflict } from '../errors.js'
-import { collapseTimerOps } from './effects.js'
+import { collapseTimerOps, type TimerOp } from './effects.js'
 import type { PlannedTransition } from './plan.js'
 
 /**
- * Writes planned transitions set-based: one statement per table per chunk, whether one
- * request's event or a deadline's ten thousand. Each project's row moves from the version it
- * was read at to its last planned version, or nothing is written (I2, I3).
+ * Writes planned transitions set-based, in one statement per chunk of projects: the project
+ * rows, their history, timers, established systems and outbox messages go in together as
+ * data-modifying CTEs, whether one request's event or a deadline's ten thousand. One statement
+ * is one round trip to the database, and atomic by itself (I3). Each project's row moves from
+ * the version it was read at to its last planned version, or nothing is written (I2).
  */
 const CHUNK = 1000
 
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+/** A stored timer the scheduler used up: fired, skipped, or replaced in its batch. */
+export interface ConsumedTimer {
+  projectId: string
+  key: string
+}
+
+interface ProjectWrites {
+  plans: PlannedTransition[]
+  consumed: ConsumedTimer[]
+}
+
+/** All of a project's writes land in one chunk, so a chunk's statements never touch one row twice. */
+function chunksByProject(plans: readonly PlannedTransition[], consumed: readonly ConsumedTimer[]): ProjectWrites[][] {
+  const byProject = new Map<string, ProjectWrites>()
+  const of = (id: string) => byProject.get(id) ?? byProject.set(id, { plans: [], consumed: [] }).get(id)!
+  for (const timer of consumed) of(timer.projectId).consumed.push(timer)
+  for (const plan of plans) of(plan.project.id).plans.push(plan)
+  const out: ProjectWrites[][] = []
+  let chunk: ProjectWrites[] = []
+  let size = 0
+  for (const writes of byProject.values()) {
+    chunk.push(writes)
+    size += writes.plans.length + writes.consumed.length
+    if (size >= CHUNK) {
+      out.push(chunk)
+      chunk = []
+      size = 0
+    }
+  }
+  if (chunk.length) out.push(chunk)
   return out
 }
+
+/** The timers a project ends with, as operations: the last one on each key wins. */
+export function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: string }> {
+  const consumedFirst: Array<TimerOp & { projectId: string }> = writes.consumed.map((t) => ({ op: 'delete', projectId: t.projectId, key: t.key }))
+  return collapseTimerOps([...consumedFirst, ...writes.plans.flatMap((p) => p.timers.map((t) => ({ ...t, projectId: p.project.id })))])
+}
+
+const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
 
 export async function writeTransitions(
   db: Executor,
   plans: readonly PlannedTransition[],
-  options: { firedTimerIds?: readonly string[] } = {},
+  options: { consumedTimers?: readonly ConsumedTimer[] } = {},
 ): Promise<void> {
-  if (plans.length === 0 && !options.firedTimerIds?.length) return
+  for (const chunk of chunksByProject(plans, options.consumedTimers ?? [])) await writeChunk(db, chunk)
+}
 
-  // Per project: the version it was read at and where its last transition leaves it.
-  const byProject = new Map<string, { readVersion: number; created: boolean; last: PlannedTransition }>()
-  for (const plan of plans) {
-    const seen = byProject.get(plan.project.id)
-    if (seen) seen.last = plan
-    else byProject.set(plan.project.id, { readVersion: plan.project.version - 1, created: plan.from === null, last: plan })
-  }
-  const created = [...byProject.values()].filter((p) => p.created)
-  const updated = [...byProject.values()].filter((p) => !p.created)
+async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promise<void> {
+  const ctes: Array<RawBuilder<unknown>> = []
+  const created = chunk.filter((w) => w.plans[0]?.from === null)
+  const updated = chunk.filter((w) => w.plans.length > 0 && w.plans[0]!.from !== null)
+  const lastOf = (w: ProjectWrites) => w.plans[w.plans.length - 1]!
 
-  for (const chunk of chunks(created)) {
-    await db
-      .insertInto('project')
-      .values(chunk.map(({ last: { project } }) => ({ ...project, snapshot: JSON.stringify(project.snapshot) })))
-      .execute()
+  if (created.length) {
+    const rows = created.map((w) => {
+      const p = lastOf(w).project
+      return { ...p, created_at: p.created_at.toISOString(), updated_at: p.updated_at.toISOString() }
+    })
+    ctes.push(sql`created as (
+      insert into project (id, type, machine_version, organization_id, year, title, state, phase, status, snapshot, version, created_at, updated_at)
+      select * from ${rowsOf(rows)} as v(id uuid, type text, machine_version int, organization_id uuid, year int, title text,
+             state text, phase text, status text, snapshot jsonb, version int, created_at timestamptz, updated_at timestamptz))`)
   }
-  for (const chunk of chunks(updated)) {
-    const rows = chunk.map(({ readVersion, last: { project } }) => ({
-      id: project.id,
-      read_version: readVersion,
-      version: project.version,
-      state: project.state,
-      phase: project.phase,
-      status: project.status,
-      title: project.title,
-      snapshot: project.snapshot,
-      updated_at: project.updated_at.toISOString(),
-    }))
-    const result = await sql`
+  if (updated.length) {
+    const rows = updated.map((w) => {
+      const p = lastOf(w).project
+      return {
+        id: p.id,
+        read_version: w.plans[0]!.project.version - 1,
+        version: p.version,
+        state: p.state,
+        phase: p.phase,
+        status: p.status,
+        title: p.title,
+        snapshot: p.snapshot,
+        updated_at: p.updated_at.toISOString(),
+      }
+    })
+    ctes.push(sql`updated as (
       update project as p
          set state = v.state, phase = v.phase, status = v.status, title = v.title,
              snapshot = v.snapshot, version = v.version, updated_at = v.updated_at
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
-               id uuid, read_version int, version int, state text, phase text, status text,
-               title text, snapshot jsonb, updated_at timestamptz)
-       where p.id = v.id and p.version = v.read_version`.execute(db)
-    if (Number(result.numAffectedRows ?? 0) !== chunk.length) {
-      // Unreachable under the row locks the engine takes; kept so a missing lock can never overwrite silently.
-      throw versionConflict(chunk[0]!.readVersion, -1)
-    }
+        from ${rowsOf(rows)} as v(id uuid, read_version int, version int, state text, phase text, status text,
+             title text, snapshot jsonb, updated_at timestamptz)
+       where p.id = v.id and p.version = v.read_version
+      returning 1)`)
   }
 
-  for (const chunk of chunks(plans)) {
-    await db
-      .insertInto('project_history')
-      .values(
-        chunk.map((p) => ({
-          project_id: p.project.id,
-          version: p.project.version,
-          from_state: p.from,
-          event_type: p.event.type,
-          event: JSON.stringify(p.event),
-          to_state: p.to,
-          actor: p.actor,
-          at: p.at,
-        })),
-      )
-      .execute()
+  const history = chunk.flatMap((w) =>
+    w.plans.map((p) => ({
+      project_id: p.project.id,
+      version: p.project.version,
+      from_state: p.from,
+      event_type: p.event.type,
+      event: p.event,
+      to_state: p.to,
+      actor: p.actor,
+      at: p.at.toISOString(),
+    })),
+  )
+  if (history.length) {
+    ctes.push(sql`history as (
+      insert into project_history (project_id, version, from_state, event_type, event, to_state, actor, at)
+      select * from ${rowsOf(history)} as v(project_id uuid, version int, from_state text, event_type text, event jsonb,
+             to_state text, actor text, at timestamptz))`)
   }
 
-  for (const ids of chunks(options.firedTimerIds ?? [])) {
-    await db.deleteFrom('timer').where('id', 'in', ids).execute()
+  // Disjoint by construction (one final operation per key), as statements of one command must be.
+  const timerOps = chunk.flatMap((w) => finalTimerOps(w).map((op) => ({ op, at: w.plans[0]?.at })))
+  const deletes = timerOps.flatMap(({ op }) => (op.op === 'delete' ? [{ project_id: op.projectId, key: op.key }] : []))
+  if (deletes.length) {
+    ctes.push(sql`timers_deleted as (
+      delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
+       where t.project_id = k.project_id and t.key = k.key)`)
   }
-  const timerOps = collapseTimerOps(plans.flatMap((p) => p.timers.map((t) => ({ ...t, projectId: p.project.id }))))
-  const deletes = timerOps.filter((t) => t.op === 'delete')
-  for (const chunk of chunks(deletes)) {
-    const keys = JSON.stringify(chunk.map((t) => ({ project_id: t.projectId, key: t.key })))
-    await sql`
-      delete from timer as t
-       using jsonb_to_recordset(${keys}::jsonb) as k(project_id uuid, key text)
-       where t.project_id = k.project_id and t.key = k.key`.execute(db)
-  }
-  const sets = timerOps.flatMap((t) => (t.op === 'set' ? [{ ...t, at: plans[0]!.at }] : []))
-  for (const chunk of chunks(sets)) {
-    await db
-      .insertInto('timer')
-      .values(
-        chunk.map((t) => ({
-          project_id: t.projectId,
-          key: t.key,
-          kind: t.kind,
-          event: JSON.stringify(t.event),
-          due_at: t.dueAt,
-          created_at: t.at,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['project_id', 'key']).doUpdateSet((eb) => ({
-          kind: eb.ref('excluded.kind'),
-          event: eb.ref('excluded.event'),
-          due_at: eb.ref('excluded.due_at'),
-          created_at: eb.ref('excluded.created_at'),
-        })),
-      )
-      .execute()
+  const sets = timerOps.flatMap(({ op, at }) =>
+    op.op === 'set'
+      ? [{ project_id: op.projectId, key: op.key, kind: op.kind, event: op.event, due_at: op.dueAt.toISOString(), created_at: at!.toISOString() }]
+      : [],
+  )
+  if (sets.length) {
+    ctes.push(sql`timers_set as (
+      insert into timer (project_id, key, kind, event, due_at, created_at)
+      select * from ${rowsOf(sets)} as v(project_id uuid, key text, kind text, event jsonb, due_at timestamptz, created_at timestamptz)
+      on conflict (project_id, key) do update
+        set kind = excluded.kind, event = excluded.event, due_at = excluded.due_at, created_at = excluded.created_at)`)
   }
 
-  const systems = plans.flatMap((p) => p.systems.map((system) => ({ plan: p, system })))
-  for (const chunk of chunks(systems)) {
-    await db
-      .insertInto('town_system')
-      .values(
-        chunk.map(({ plan, system }) => ({
-          id: system.id,
-          title: system.title,
-          content: system.content,
-          effective_date: system.effectiveDate,
-          source_project_id: plan.project.id,
-          established_by: plan.actor,
-          established_at: plan.at,
-        })),
-      )
-      .execute()
+  const plans = chunk.flatMap((w) => w.plans)
+  const systems = plans.flatMap((p) =>
+    p.systems.map((s) => ({
+      id: s.id,
+      title: s.title,
+      content: s.content,
+      effective_date: s.effectiveDate,
+      source_project_id: p.project.id,
+      established_by: p.actor,
+      established_at: p.at.toISOString(),
+    })),
+  )
+  if (systems.length) {
+    ctes.push(sql`systems as (
+      insert into town_system (id, title, content, effective_date, source_project_id, established_by, established_at)
+      select * from ${rowsOf(systems)} as v(id uuid, title text, content text, effective_date text, source_project_id uuid,
+             established_by text, established_at timestamptz))`)
   }
 
+  // In plan order: the feed serves a transaction's messages by id.
   const messages = plans.flatMap((p) => [
-    ...p.outbox.map((m) => ({ project_id: p.project.id, topic: m.topic, payload: JSON.stringify(m.payload), created_at: p.at })),
+    ...p.outbox.map((m) => ({ project_id: p.project.id, topic: m.topic, payload: m.payload, created_at: p.at.toISOString() })),
     ...p.systems.map((system) => ({
       project_id: p.project.id,
       topic: 'system.established',
-      payload: JSON.stringify({ systemId: system.id, title: system.title, effectiveDate: system.effectiveDate, sourceProjectId: p.project.id }),
-      created_at: p.at,
+      payload: { systemId: system.id, title: system.title, effectiveDate: system.effectiveDate, sourceProjectId: p.project.id },
+      created_at: p.at.toISOString(),
     })),
   ])
-  for (const chunk of chunks(messages)) await db.insertInto('outbox').values(chunk).execute()
+  if (messages.length) {
+    ctes.push(sql`outbox_written as (
+      insert into outbox (project_id, topic, payload, created_at)
+      select project_id, topic, payload, created_at
+        from ${rowsOf(messages.map((m, seq) => ({ ...m, seq })))} as v(project_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
+       order by seq)`)
+  }
+
+  if (ctes.length === 0) return
+  const result = await sql<{ updated: number }>`
+    with ${sql.join(ctes)}
+    select ${updated.length ? sql`(select count(*) from updated)::int` : sql`0`} as updated`.execute(db)
+  if (Number(result.rows[0]!.updated) !== updated.length) {
+    // Unreachable under the row locks the engine takes; kept so a missing lock can never overwrite silently.
+    throw versionConflict(updated[0]!.plans[0]!.project.version - 1, -1)
+  }
 }

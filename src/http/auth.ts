@@ -4,7 +4,7 @@ import type { Role } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { PrincipalRow } from '../db/tables/principal.js'
 import { assertRole } from '../domain/access.js'
-import { authenticate, type Scope } from '../domain/principals.js'
+import { authenticate, checkPrincipal, hashToken, type Scope } from '../domain/principals.js'
 import type { Clock } from '../engine/clock.js'
 import { Refusal } from '../errors.js'
 
@@ -24,16 +24,53 @@ const messages = {
   TOKEN_REVOKED: 'the token was revoked',
 } as const
 
+/**
+ * Principals by token hash, kept a few seconds so most requests authenticate without a query.
+ * Expiry is still checked on every request; a revocation through this process's API takes
+ * effect at once, one made elsewhere (another process, the token script) within `ttlMs`.
+ */
+export function createPrincipalCache(ttlMs: number, maxEntries = 10_000, now: () => number = () => performance.now()) {
+  const entries = new Map<string, { principal: PrincipalRow; until: number }>()
+  return {
+    get(hash: string): PrincipalRow | undefined {
+      const entry = entries.get(hash)
+      if (entry && entry.until > now()) return entry.principal
+      if (entry) entries.delete(hash)
+      return undefined
+    },
+    set(hash: string, principal: PrincipalRow) {
+      if (ttlMs <= 0) return
+      // Oldest first out: a Map iterates in insertion order.
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!)
+      entries.set(hash, { principal, until: now() + ttlMs })
+    },
+    clear: () => entries.clear(),
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Drops cached principals; called after a principal changes. */
+    forgetPrincipals: () => void
+  }
+}
+
 /** Bearer-token authentication for everything but the public paths (401 with a code when it fails). */
-export const authentication = fp(async (app: FastifyInstance, options: { db: Executor; clock: Clock }) => {
+export const authentication = fp(async (app: FastifyInstance, options: { db: Executor; clock: Clock; cacheMs: number }) => {
+  const cache = createPrincipalCache(options.cacheMs)
+  app.decorate('forgetPrincipals', cache.clear)
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
     if (publicPath(request.url)) return
     const header = request.headers.authorization
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1]
     if (!token) throw new Refusal(401, 'TOKEN_MISSING', messages.TOKEN_MISSING)
-    const result = await authenticate(options.db, token, options.clock.now())
+    const hash = hashToken(token)
+    const now = options.clock.now()
+    const cached = cache.get(hash)
+    const result = cached ? checkPrincipal(cached, now) : await authenticate(options.db, hash, now)
     if (!result.ok) throw new Refusal(401, result.code, messages[result.code])
+    if (!cached) cache.set(hash, result.principal)
     request.principal = result.principal
   })
 })

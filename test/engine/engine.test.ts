@@ -41,7 +41,7 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
     )
 
   const newProject = async (steps = pathTo.draft!) => {
-    const project = await engine.start(
+    const { project } = await engine.start(
       { type: 'innovation', organizationId, year: 2026, declaration: declarations.innovation },
       'org-user',
     )
@@ -74,7 +74,7 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
   })
 
   it('defaults the responsible persons from the organization (R16)', async () => {
-    const project = await engine.start(
+    const { project } = await engine.start(
       { type: 'foundation', organizationId, year: 2026, declaration: { title: '支部标准化建设' } },
       'org-user',
     )
@@ -115,6 +115,42 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
       ).map((h) => h.actor),
     )
     expect(actors.size).toBe(50)
+  })
+
+  // On PostgreSQL a statement that waited for a row lock sees the locked row as it is now, but
+  // reads other tables as they were when it started; the engine must notice and read them again.
+  it.runIf(kind === 'postgres')('answers with the timers as a transition it waited for left them', async () => {
+    const id = await newProject()
+    const other = database.another()
+    const otherEngine = createEngine({ db: other.db, clock, logger: silentLogger, minReviews: 3, calendarDefaults: standardDefaults })
+    let lockHeld!: () => void
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (lockHeld = resolve))
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const first = other.db.transaction().execute(async (trx) => {
+      await otherEngine.sendWithin(trx, id, { type: 'UPDATE_DECLARATION', declaration: { background: '先到者' } }, { actor: 'first' })
+      await trx
+        .insertInto('timer')
+        .values({ project_id: id, key: 'marker', kind: 'delay', event: JSON.stringify({ type: 'MARKER' }), due_at: new Date('2027-01-01T00:00:00Z'), created_at: clock.now() })
+        .execute()
+      lockHeld()
+      await released
+    })
+    await held
+    const second = engine.send(id, { type: 'UPDATE_DECLARATION', declaration: { expectedResults: '后到者' } }, { actor: 'second' })
+    // Release only once the second statement is waiting for the lock.
+    for (let waiting = false; !waiting; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const rows = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%for update of p%'`.execute(database.db)
+      waiting = rows.rows[0]!.n > 0
+    }
+    release()
+    await first
+    const result = await second
+    expect(result.project.version).toBe(3)
+    expect((result.project.snapshot as any).context.declaration).toMatchObject({ background: '先到者', expectedResults: '后到者' })
+    expect(result.timers.map((t) => t.key)).toEqual(['declarationDeadline', 'marker'])
   })
 
   it('lets exactly one of 20 concurrent writers holding the same If-Match version win', async () => {

@@ -80,6 +80,8 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
       clock.advanceTo('2026-03-01T00:00:00+08:00')
       expect((await as(made.token, 'GET', '/api/v1/machines')).json().code).toBe('TOKEN_EXPIRED')
       const other = await principal({ name: '将撤销', role: 'reviewer' })
+      // Used once, so this process remembers it; revoking through the API must still take effect at once.
+      expect((await as(other.token, 'GET', '/api/v1/machines')).statusCode).toBe(200)
       expect((await as(ADMIN_TOKEN, 'DELETE', `/api/v1/principals/${other.id}`)).json().revokedAt).not.toBeNull()
       expect((await as(other.token, 'GET', '/api/v1/machines')).json().code).toBe('TOKEN_REVOKED')
     })

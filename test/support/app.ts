@@ -47,7 +47,7 @@ export async function authorizeTestApp(app: FastifyInstance, database: DatabaseH
 /** The real service on a test database, with a clock the test moves (scheduler not polling). */
 export async function createTestApp(
   database: TestDatabase,
-  options: { bodyLimit?: number; start?: string; batchSize?: number } = {},
+  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number } = {},
 ) {
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00.000Z')
   const service = await createService({
@@ -57,6 +57,7 @@ export async function createTestApp(
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     scheduler: { intervalMs: 50, batchSize: options.batchSize ?? 500 },
     rateLimitPerMinute: 1_000_000,
+    ...(options.authCacheMs !== undefined ? { authCacheMs: options.authCacheMs } : {}),
   })
   await authorizeTestApp(service.app, database)
   return { ...service, clock }

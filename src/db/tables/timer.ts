@@ -18,3 +18,5 @@ export interface TimerTable {
 
 export type TimerRow = Selectable<TimerTable>
 export type NewTimerRow = Insertable<TimerTable>
+/** A timer as a project shows it: what will be sent, and when. */
+export type PendingTimer = Pick<TimerRow, 'project_id' | 'key' | 'kind' | 'event' | 'due_at'>

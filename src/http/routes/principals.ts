@@ -83,6 +83,10 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
         response: { 200: principalView, 400: errorResponses[400], 404: errorResponses[404] },
       },
     },
-    async (request) => view(await revokePrincipal(deps.db, request.params.id, deps.clock.now())),
+    async (request) => {
+      const revoked = await revokePrincipal(deps.db, request.params.id, deps.clock.now())
+      app.forgetPrincipals()
+      return view(revoked)
+    },
   )
 }

@@ -11,10 +11,9 @@ import {
   type StateMeta,
 } from '../../../machines/index.js'
 import type { ProjectRow } from '../../db/tables/project.js'
-import type { TimerRow } from '../../db/tables/timer.js'
-import { timersOfProject } from '../../domain/timers.js'
+import type { PendingTimer } from '../../db/tables/timer.js'
 import { timerView, viewTimer } from './timers.js'
-import { countByState, getProject, listHistory, listProjects } from '../../domain/projects.js'
+import { countByState, getProject, getProjectWithTimers, listHistory, listProjects } from '../../domain/projects.js'
 import { definitionOf } from '../../engine/snapshot.js'
 import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
@@ -127,7 +126,7 @@ function summaryView(row: ProjectRow) {
   }
 }
 
-function projectView(row: ProjectRow, timers: TimerRow[]) {
+function projectView(row: ProjectRow, timers: PendingTimer[]) {
   const definition = definitionOf(row)
   const events = definition.events as Record<string, { label: string; roles: readonly string[] }>
   return {
@@ -176,12 +175,12 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     },
     async (request, reply) => {
       const principal = principalOf(request)
-      const row = await deps.engine.start(request.body, principal.name, principal)
+      const { project: row, timers } = await deps.engine.start(request.body, principal.name, principal)
       return reply
         .code(201)
         .header('location', `/api/v1/projects/${row.id}`)
         .header('etag', etag(row.version))
-        .send(projectView(row, await timersOfProject(deps.db, row.id)))
+        .send(projectView(row, timers))
     },
   )
 
@@ -244,9 +243,9 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      const row = await getProject(deps.db, request.params.id)
+      const { project: row, timers } = await getProjectWithTimers(deps.db, request.params.id)
       assertCanSee(principalOf(request), row)
-      return reply.header('etag', etag(row.version)).send(projectView(row, await timersOfProject(deps.db, row.id)))
+      return reply.header('etag', etag(row.version)).send(projectView(row, timers))
     },
   )
 
@@ -274,8 +273,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         principal,
         expectedVersion: parseIfMatch(request.headers['if-match']),
       })
-      const timers = await timersOfProject(deps.db, result.project.id)
-      return reply.header('etag', etag(result.project.version)).send(projectView(result.project, timers))
+      return reply.header('etag', etag(result.project.version)).send(projectView(result.project, result.timers))
     },
   )
 

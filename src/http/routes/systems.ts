@@ -71,7 +71,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
     async (request, reply) => {
       const system = await getSystem(deps.db, request.params.id)
       const sourcePractice = { projectId: system.source_project_id, systemId: system.id, description: system.title }
-      const project = await deps.engine.start(
+      const { project } = await deps.engine.start(
         {
           type: 'promotion',
           organizationId: request.body.organizationId,

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { deadlineKinds } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import { allow } from '../auth.js'
-import type { TimerRow } from '../../db/tables/timer.js'
+import type { PendingTimer } from '../../db/tables/timer.js'
 import { listTimers } from '../../domain/timers.js'
 import { shanghaiDateTime } from '../../scheduler/calendar.js'
 import { errorResponses, page, pageQuery } from '../schemas.js'
@@ -18,7 +18,7 @@ export const timerView = z
   })
   .meta({ id: 'Timer' })
 
-export const viewTimer = (t: TimerRow) => ({
+export const viewTimer = (t: PendingTimer) => ({
   projectId: t.project_id,
   kind: t.kind,
   dueAt: t.due_at.toISOString(),

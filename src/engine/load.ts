@@ -1,0 +1,81 @@
+import { sql } from 'kysely'
+import type { Executor } from '../db/database.js'
+import type { CalendarRow } from '../db/tables/calendar.js'
+import type { ProjectRow } from '../db/tables/project.js'
+import type { PendingTimer } from '../db/tables/timer.js'
+import { calendarFromRow, calendarLookup, findCalendars } from '../domain/calendars.js'
+import { pendingTimersFromJson, pendingTimersJson, timersOfProject, type PendingTimersJson } from '../domain/timers.js'
+import { notFound } from '../errors.js'
+import type { CalendarDefaults, CalendarOf } from '../scheduler/calendar.js'
+
+/**
+ * What the engine reads to plan one event, in one round trip: the project under its row lock
+ * (I2), its pending timers (for the answer) and the calendars its deadlines need (its year,
+ * and the year an extension rolls into).
+ */
+export interface LoadedProject {
+  project: ProjectRow
+  timers: PendingTimer[]
+  calendarOf: CalendarOf
+}
+
+interface LoadedRow extends ProjectRow {
+  /** The version the statement's snapshot saw; differs from `version` if the row moved while we waited for the lock. */
+  seen_version: number
+  timers: PendingTimersJson
+  calendars: Array<{ [K in keyof CalendarRow]: CalendarRow[K] extends Date ? string : CalendarRow[K] }>
+}
+
+/** Calendars a project's deadlines may need: its year, and the year an extension rolls into. */
+export function calendarYearsOf(project: ProjectRow): number[] {
+  const until = (project.snapshot as { context?: { extension?: { until: string } | null } }).context?.extension?.until
+  return until ? [project.year, new Date(until).getUTCFullYear()] : [project.year]
+}
+
+
+export async function lockProjectForEvent(db: Executor, id: string, defaults: CalendarDefaults): Promise<LoadedProject> {
+  const { rows } = await sql<LoadedRow>`
+    select p.*,
+           (select s.version from project s where s.id = p.id) as seen_version,
+           ${pendingTimersJson(sql.ref('p.id'))} as timers,
+           coalesce((select jsonb_agg(c) from calendar c
+                      where c.year = p.year
+                         or c.year = left(p.snapshot #>> '{context,extension,until}', 4)::int), '[]'::jsonb) as calendars
+      from project p
+     where p.id = ${id}
+       for update of p`.execute(db)
+  const row = rows[0]
+  if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
+  const { seen_version, timers, calendars, ...project } = row
+  if (seen_version !== project.version) {
+    // Another transaction moved the project while this one waited for the lock: the statement's
+    // snapshot predates it, so its timers and calendars are read again, now that the lock is held.
+    return {
+      project,
+      timers: await timersOfProject(db, id),
+      calendarOf: calendarLookup(await findCalendars(db, calendarYearsOf(project)), defaults),
+    }
+  }
+  return {
+    project,
+    timers: pendingTimersFromJson(timers),
+    calendarOf: calendarLookup(
+      new Map(
+        calendars.map((c) => [
+          c.year,
+          calendarFromRow({
+            ...c,
+            declaration_deadline: new Date(c.declaration_deadline),
+            h1_meeting_at: new Date(c.h1_meeting_at),
+            h1_report_due_at: new Date(c.h1_report_due_at),
+            h2_meeting_at: new Date(c.h2_meeting_at),
+            h2_report_due_at: new Date(c.h2_report_due_at),
+            acceptance_deadline: new Date(c.acceptance_deadline),
+            updated_at: new Date(c.updated_at),
+          }),
+        ]),
+      ),
+      defaults,
+    ),
+  }
+}
