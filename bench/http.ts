@@ -23,6 +23,7 @@ import { ensureAdmin } from '../src/domain/principals.js'
 import { planStart } from '../src/engine/plan.js'
 import { writeTransitions } from '../src/engine/write.js'
 import { defaultCalendar } from '../src/scheduler/calendar.js'
+import { postgresCpuSeconds, processCpuSeconds } from './support/cpu.js'
 import { openBenchDatabase } from './support/database.js'
 
 if (!process.env.DATABASE_URL) throw new Error('bench:http compares against a bare pg server: set DATABASE_URL')
@@ -75,6 +76,7 @@ async function startTarget(kind: 'engine' | 'bare') {
   const { url } = JSON.parse(first.value) as { url: string }
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM')
       const last = await lines.next()
@@ -108,14 +110,24 @@ async function drive(kind: 'engine' | 'bare', headers: Record<string, string>) {
   // Warm the JIT and the pool first; only the second runs count.
   await post(2)
   await get(2)
-  const figures = (r: autocannon.Result) => ({
-    reqPerSecond: Math.round(r.requests.average),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors,
-  })
-  const result = { post: figures(await post(seconds)), get: figures(await get(seconds)) }
+  // Where a request's time goes: the server's CPU and the local PostgreSQL's, per request.
+  const measured = async (run: () => Promise<autocannon.Result>) => {
+    const before = { server: processCpuSeconds(target.pid), database: postgresCpuSeconds() }
+    const r = await run()
+    const after = { server: processCpuSeconds(target.pid), database: postgresCpuSeconds() }
+    const perRequest = (a?: number, b?: number) =>
+      a === undefined || b === undefined ? undefined : Math.round(((b - a) * 1e6) / r.requests.total) / 1000
+    return {
+      reqPerSecond: Math.round(r.requests.average),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      serverCpuMsPerRequest: perRequest(before.server, after.server),
+      databaseCpuMsPerRequest: perRequest(before.database, after.database),
+    }
+  }
+  const result = { post: await measured(() => post(seconds)), get: await measured(() => get(seconds)) }
   return { ...result, peakRssMiB: await target.stop() }
 }
 

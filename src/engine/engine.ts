@@ -12,8 +12,8 @@ import { eventSpecOf } from '../../machines/shared/events.js'
 import { definitionOf } from './snapshot.js'
 import { creationFacts, eventFacts } from './facts.js'
 import { planEvent, planStart, type PlannedTransition, type StartProject } from './plan.js'
-import { writeTransitions, type ConsumedTimer } from './write.js'
-import { calendarYearsOf, lockProjectForEvent } from './load.js'
+import { writeTransitionIfUnchanged, writeTransitions, type ConsumedTimer } from './write.js'
+import { calendarYearsOf, loadProjectForEvent, type LoadedProject } from './load.js'
 import { pendingTimersAfter } from './effects.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 
@@ -97,14 +97,8 @@ export function createEngine(options: EngineOptions) {
     return { project: plan.project, timers: pendingTimersAfter([], plan) }
   }
 
-  /** Plans and writes one event inside a transaction the caller holds. */
-  async function sendWithin(
-    trx: Executor,
-    projectId: string,
-    raw: { type: string } & Record<string, unknown>,
-    sendOptions: SendOptions,
-  ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
-    const { project, timers, calendarOf } = await lockProjectForEvent(trx, projectId, calendarDefaults)
+  /** Checks the caller may send this event to this project; returns the event acting in the caller's name. */
+  function authorize(project: ProjectRow, raw: { type: string } & Record<string, unknown>, sendOptions: SendOptions) {
     if (sendOptions.principal) {
       const spec = eventSpecOf(definitionOf(project).events, raw.type)
       if (spec) {
@@ -117,10 +111,47 @@ export function createEngine(options: EngineOptions) {
     if (sendOptions.expectedVersion !== undefined && sendOptions.expectedVersion !== project.version) {
       throw versionConflict(sendOptions.expectedVersion, project.version)
     }
-    const facts = await eventFacts(trx, project, raw)
-    const plan = planEvent(project, raw, { now: clock.now(), actor: sendOptions.actor, calendarOf, facts })
+    return raw
+  }
+
+  async function planLoaded(
+    executor: Executor,
+    { project, calendarOf }: LoadedProject,
+    raw: { type: string } & Record<string, unknown>,
+    sendOptions: SendOptions,
+  ): Promise<PlannedTransition> {
+    const event = authorize(project, raw, sendOptions)
+    const facts = await eventFacts(executor, project, event)
+    return planEvent(project, event, { now: clock.now(), actor: sendOptions.actor, calendarOf, facts })
+  }
+
+  /** Plans and writes one event inside a transaction the caller holds, under the project's row lock. */
+  async function sendWithin(
+    trx: Executor,
+    projectId: string,
+    raw: { type: string } & Record<string, unknown>,
+    sendOptions: SendOptions,
+  ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
+    const loaded = await loadProjectForEvent(trx, projectId, calendarDefaults, { lock: true })
+    const plan = await planLoaded(trx, loaded, raw, sendOptions)
     await writeTransitions(trx, [plan])
-    return { plan, timers: pendingTimersAfter(timers, plan) }
+    return { plan, timers: pendingTimersAfter(loaded.timers, plan) }
+  }
+
+  /**
+   * Two round trips and no transaction held between them: read, plan, then write in one
+   * statement that applies only if the project is still at the version read. Undefined if
+   * another writer moved it in between.
+   */
+  async function sendIfUnchanged(
+    projectId: string,
+    raw: { type: string } & Record<string, unknown>,
+    sendOptions: SendOptions,
+  ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] } | undefined> {
+    const loaded = await loadProjectForEvent(db, projectId, calendarDefaults, { lock: false })
+    const plan = await planLoaded(db, loaded, raw, sendOptions)
+    if (!(await writeTransitionIfUnchanged(db, plan))) return undefined
+    return { plan, timers: pendingTimersAfter(loaded.timers, plan) }
   }
 
   async function send(
@@ -128,7 +159,11 @@ export function createEngine(options: EngineOptions) {
     raw: { type: string } & Record<string, unknown>,
     sendOptions: SendOptions,
   ): Promise<TransitionResult> {
-    const { plan, timers } = await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions))
+    // Most events meet no other writer: the version check suffices. One that lost the race
+    // queues on the row lock instead of retrying, so concurrent events on a project all land (I2).
+    const { plan, timers } =
+      (await sendIfUnchanged(projectId, raw, sendOptions)) ??
+      (await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions)))
     logTransitions([plan])
     return { project: plan.project, timers, from: plan.from!, to: plan.to, event: plan.event.type }
   }

@@ -9,9 +9,9 @@ import { notFound } from '../errors.js'
 import type { CalendarDefaults, CalendarOf } from '../scheduler/calendar.js'
 
 /**
- * What the engine reads to plan one event, in one round trip: the project under its row lock
- * (I2), its pending timers (for the answer) and the calendars its deadlines need (its year,
- * and the year an extension rolls into).
+ * What the engine reads to plan one event, in one round trip: the project (under its row lock
+ * when asked, I2), its pending timers (for the answer) and the calendars its deadlines need
+ * (its year, and the year an extension rolls into).
  */
 export interface LoadedProject {
   project: ProjectRow
@@ -32,18 +32,22 @@ export function calendarYearsOf(project: ProjectRow): number[] {
   return until ? [project.year, new Date(until).getUTCFullYear()] : [project.year]
 }
 
-
-export async function lockProjectForEvent(db: Executor, id: string, defaults: CalendarDefaults): Promise<LoadedProject> {
+export async function loadProjectForEvent(
+  db: Executor,
+  id: string,
+  defaults: CalendarDefaults,
+  options: { lock: boolean },
+): Promise<LoadedProject> {
   const { rows } = await sql<LoadedRow>`
     select p.*,
-           (select s.version from project s where s.id = p.id) as seen_version,
+           ${options.lock ? sql`(select s.version from project s where s.id = p.id)` : sql`p.version`} as seen_version,
            ${pendingTimersJson(sql.ref('p.id'))} as timers,
            coalesce((select jsonb_agg(c) from calendar c
                       where c.year = p.year
                          or c.year = left(p.snapshot #>> '{context,extension,until}', 4)::int), '[]'::jsonb) as calendars
       from project p
      where p.id = ${id}
-       for update of p`.execute(db)
+       ${options.lock ? sql`for update of p` : sql``}`.execute(db)
   const row = rows[0]
   if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
   const { seen_version, timers, calendars, ...project } = row

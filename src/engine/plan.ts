@@ -49,6 +49,17 @@ export interface PlanContext {
 
 type MachineEvent = Parameters<Rule['check']>[0]['event']
 
+/**
+ * Unknown fields are refused, not dropped: an integrator's typo must not pass for an empty
+ * value. Made once per event schema; building a zod schema costs more than using it.
+ */
+const strictPayloads = new WeakMap<z.ZodObject, z.ZodObject>()
+function strictPayload(schema: z.ZodObject): z.ZodObject {
+  let strict = strictPayloads.get(schema)
+  if (!strict) strictPayloads.set(schema, (strict = schema.strict()))
+  return strict
+}
+
 const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = []) =>
   issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
 
@@ -183,8 +194,7 @@ export function planEvent(
     })
   }
   const { type, ...rest } = raw
-  // Unknown fields are refused, not dropped: an integrator's typo must not pass for an empty value.
-  const payload = spec.payload.strict().safeParse(rest)
+  const payload = strictPayload(spec.payload).safeParse(rest)
   if (!payload.success) throw validationFailed(`the ${type} event is malformed`, issuesToFields(payload.error.issues))
 
   const snapshot = restoreSnapshot(definition, project)

@@ -59,10 +59,29 @@ export async function writeTransitions(
   plans: readonly PlannedTransition[],
   options: { consumedTimers?: readonly ConsumedTimer[] } = {},
 ): Promise<void> {
-  for (const chunk of chunksByProject(plans, options.consumedTimers ?? [])) await writeChunk(db, chunk)
+  for (const chunk of chunksByProject(plans, options.consumedTimers ?? [])) {
+    if (!(await writeChunk(db, chunk, false))) {
+      // Unreachable under the row locks the engine takes; kept so a missing lock can never overwrite silently.
+      throw versionConflict(chunk[0]!.plans[0]!.project.version - 1, -1)
+    }
+  }
 }
 
-async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promise<void> {
+/**
+ * Writes one transition of a project read without a lock, in one statement that writes
+ * nothing unless the project is still at the version it was read at (I2 by version check).
+ * Returns whether it was written.
+ */
+export async function writeTransitionIfUnchanged(db: Executor, plan: PlannedTransition): Promise<boolean> {
+  if (plan.from === null) throw new Error('a new project has no version to check')
+  return writeChunk(db, [{ plans: [plan], consumed: [] }], true)
+}
+
+/** Returns false, having written nothing, if an updated project was not at the version it was read at. */
+async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUnchanged: boolean): Promise<boolean> {
+  // Guarded, every other write depends on the project's update having matched.
+  const guard = ifUnchanged ? sql`where exists (select 1 from updated)` : sql``
+  const andGuard = ifUnchanged ? sql`and exists (select 1 from updated)` : sql``
   const ctes: Array<RawBuilder<unknown>> = []
   const created = chunk.filter((w) => w.plans[0]?.from === null)
   const updated = chunk.filter((w) => w.plans.length > 0 && w.plans[0]!.from !== null)
@@ -119,7 +138,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promis
     ctes.push(sql`history as (
       insert into project_history (project_id, version, from_state, event_type, event, to_state, actor, at)
       select * from ${rowsOf(history)} as v(project_id uuid, version int, from_state text, event_type text, event jsonb,
-             to_state text, actor text, at timestamptz))`)
+             to_state text, actor text, at timestamptz) ${guard})`)
   }
 
   // Disjoint by construction (one final operation per key), as statements of one command must be.
@@ -128,7 +147,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promis
   if (deletes.length) {
     ctes.push(sql`timers_deleted as (
       delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
-       where t.project_id = k.project_id and t.key = k.key)`)
+       where t.project_id = k.project_id and t.key = k.key ${andGuard})`)
   }
   const sets = timerOps.flatMap(({ op, at }) =>
     op.op === 'set'
@@ -139,6 +158,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promis
     ctes.push(sql`timers_set as (
       insert into timer (project_id, key, kind, event, due_at, created_at)
       select * from ${rowsOf(sets)} as v(project_id uuid, key text, kind text, event jsonb, due_at timestamptz, created_at timestamptz)
+      ${guard}
       on conflict (project_id, key) do update
         set kind = excluded.kind, event = excluded.event, due_at = excluded.due_at, created_at = excluded.created_at)`)
   }
@@ -159,7 +179,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promis
     ctes.push(sql`systems as (
       insert into town_system (id, title, content, effective_date, source_project_id, established_by, established_at)
       select * from ${rowsOf(systems)} as v(id uuid, title text, content text, effective_date text, source_project_id uuid,
-             established_by text, established_at timestamptz))`)
+             established_by text, established_at timestamptz) ${guard})`)
   }
 
   // In plan order: the feed serves a transaction's messages by id.
@@ -177,15 +197,13 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[]): Promis
       insert into outbox (project_id, topic, payload, created_at)
       select project_id, topic, payload, created_at
         from ${rowsOf(messages.map((m, seq) => ({ ...m, seq })))} as v(project_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
+       ${guard}
        order by seq)`)
   }
 
-  if (ctes.length === 0) return
+  if (ctes.length === 0) return true
   const result = await sql<{ updated: number }>`
     with ${sql.join(ctes)}
     select ${updated.length ? sql`(select count(*) from updated)::int` : sql`0`} as updated`.execute(db)
-  if (Number(result.rows[0]!.updated) !== updated.length) {
-    // Unreachable under the row locks the engine takes; kept so a missing lock can never overwrite silently.
-    throw versionConflict(updated[0]!.plans[0]!.project.version - 1, -1)
-  }
+  return Number(result.rows[0]!.updated) === updated.length
 }

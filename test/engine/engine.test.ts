@@ -117,10 +117,11 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
     expect(actors.size).toBe(50)
   })
 
-  // On PostgreSQL a statement that waited for a row lock sees the locked row as it is now, but
-  // reads other tables as they were when it started; the engine must notice and read them again.
-  it.runIf(kind === 'postgres')('answers with the timers as a transition it waited for left them', async () => {
-    const id = await newProject()
+  /**
+   * Holds a transition of the project open in another connection (as another server process
+   * would), starts `second`, and commits the first only once `second` waits for the row lock.
+   */
+  const raceAgainstOpenTransition = async <T,>(id: string, second: () => Promise<T>, waitingQuery: string) => {
     const other = database.another()
     const otherEngine = createEngine({ db: other.db, clock, logger: silentLogger, minReviews: 3, calendarDefaults: standardDefaults })
     let lockHeld!: () => void
@@ -137,20 +138,52 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
       await released
     })
     await held
-    const second = engine.send(id, { type: 'UPDATE_DECLARATION', declaration: { expectedResults: '后到者' } }, { actor: 'second' })
-    // Release only once the second statement is waiting for the lock.
+    const result = second()
     for (let waiting = false; !waiting; ) {
       await new Promise((resolve) => setTimeout(resolve, 20))
       const rows = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-        where wait_event_type = 'Lock' and query like '%for update of p%'`.execute(database.db)
+        where wait_event_type = 'Lock' and query like ${`%${waitingQuery}%`}`.execute(database.db)
       waiting = rows.rows[0]!.n > 0
     }
     release()
     await first
-    const result = await second
+    return result
+  }
+
+  // On PostgreSQL a statement that waited for a row lock sees the locked row as it is now, but
+  // reads other tables as they were when it started; the engine must notice and read them again.
+  it.runIf(kind === 'postgres')('answers with the timers as a transition it waited for left them', async () => {
+    const id = await newProject()
+    const event = { type: 'UPDATE_DECLARATION', declaration: { expectedResults: '后到者' } }
+    const { plan, timers } = await raceAgainstOpenTransition(
+      id,
+      () => database.db.transaction().execute((trx) => engine.sendWithin(trx, id, event, { actor: 'second' })),
+      'for update of p',
+    )
+    expect(plan.project.version).toBe(3)
+    expect((plan.project.snapshot as any).context.declaration).toMatchObject({ background: '先到者', expectedResults: '后到者' })
+    expect(timers.map((t) => t.key)).toEqual(['declarationDeadline', 'marker'])
+  })
+
+  // The first try reads without a lock and writes only if the version is unchanged; the loser of
+  // a race must plan again on what the winner left, not overwrite it (I2).
+  it.runIf(kind === 'postgres')('re-plans an event whose project moved between its read and its write', async () => {
+    const id = await newProject()
+    const result = await raceAgainstOpenTransition(
+      id,
+      () => engine.send(id, { type: 'UPDATE_DECLARATION', declaration: { expectedResults: '后到者' } }, { actor: 'second' }),
+      'updated as (',
+    )
     expect(result.project.version).toBe(3)
     expect((result.project.snapshot as any).context.declaration).toMatchObject({ background: '先到者', expectedResults: '后到者' })
     expect(result.timers.map((t) => t.key)).toEqual(['declarationDeadline', 'marker'])
+    const history = await database.db.selectFrom('project_history').select(['version', 'actor']).where('project_id', '=', id).orderBy('version').execute()
+    expect(history).toEqual([
+      { version: 1, actor: 'org-user' },
+      { version: 2, actor: 'first' },
+      { version: 3, actor: 'second' },
+    ])
+    expect(await count('outbox', id)).toBe(3)
   })
 
   it('lets exactly one of 20 concurrent writers holding the same If-Match version win', async () => {
