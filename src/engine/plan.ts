@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { initialTransition, transition } from 'xstate'
+import { initialTransition } from 'xstate'
 import type { z } from 'zod'
 import {
   acceptedEvents,
@@ -19,7 +19,7 @@ import { Refusal, validationFailed } from '../errors.js'
 import type { CalendarOf } from '../scheduler/calendar.js'
 import { deadlinesOf, desiredTimers } from './deadlines.js'
 import { actionEffects, deadlineEffects, type EstablishedSystem, type OutboxMessage, type TimerOp } from './effects.js'
-import { definitionOf, restoreSnapshot, stateOf, type Snapshot } from './snapshot.js'
+import { definitionOf, pureTransition, restoreSnapshot, stateOf, type Snapshot } from './snapshot.js'
 
 /**
  * Planning a transition is pure: from a project row and an event to the rows the transition
@@ -208,7 +208,7 @@ export function planEvent(
     const rules = failedRules(definition, snapshot, event)
     throw new Refusal(422, 'RULE_FAILED', `${type} refused: ${rules.map((r) => r.label).join('；')}`, { state: from, rules })
   }
-  const [next, actions] = transition(definition.machine, snapshot, event)
+  const [next, actions] = pureTransition(definition.machine, snapshot, event)
   const { state, phase } = stateOf(next)
   const after: ProjectRow = {
     ...project,

@@ -1,0 +1,3 @@
+import { modelSuite } from '../support/model.js'
+
+modelSuite('promotion')
