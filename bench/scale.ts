@@ -93,7 +93,7 @@ for (let from = 1; from <= projects; from += chunk) {
   await sql`
     insert into project (id, type, machine_version, organization_id, year, title, state, phase, status, snapshot, version, created_at, updated_at)
     select gen_random_uuid(), t.type, t.machine_version, o.id,
-           case when n <= ${sweep} then ${sweepYear} else (${sql.val(pastYears)}::int[])[1 + n % ${pastYears.length}] end,
+           case when n <= ${sweep} then ${sweepYear} else (${sql.val(pastYears)}::int[])[1 + (n / ${templateIds.length}) % ${pastYears.length}] end,
            t.title || ' #' || n, t.state, t.phase, t.status, t.snapshot, t.version,
            timestamptz '2016-01-01' + n * interval '1 minute', timestamptz '2016-01-01' + n * interval '1 minute'
       from generate_series(${from}::int, ${to}::int) n
@@ -106,7 +106,8 @@ await sql`
   insert into timer (project_id, key, kind, event, due_at, created_at)
   select id, 'declarationDeadline', 'declarationDeadline', '{"type":"DECLARATION_DEADLINE"}'::jsonb, ${dueAt}, now()
     from project where year = ${sweepYear} and state = 'draft' and title like '% #%'`.execute(db)
-await sql`analyze`.execute(db)
+// As autovacuum leaves a table that has settled: statistics and the visibility map current.
+await sql`vacuum analyze project`.execute(db)
 const seedMs = performance.now() - seedStart
 const size = (await sql<{ bytes: string }>`select pg_total_relation_size('project')::text as bytes`.execute(db)).rows[0]!.bytes
 endPhase('seed')
