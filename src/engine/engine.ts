@@ -18,8 +18,9 @@ import { pendingTimersAfter } from './effects.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 
 /**
- * The only code that moves a project (I1): load under lock → plan with XState's pure
- * `transition` → write snapshot, history, timers and outbox in one transaction (I3).
+ * The only code that moves a project (I1): load → plan with the machine's pure transition →
+ * write snapshot, history, timers and outbox in one statement (I3), which applies only at the
+ * version loaded; or, after a lost race and for the scheduler, the same under a row lock (I2).
  */
 export interface EngineOptions {
   db: DB

@@ -42,9 +42,9 @@ export async function loadProjectForEvent(
     select p.*,
            ${options.lock ? sql`(select s.version from project s where s.id = p.id)` : sql`p.version`} as seen_version,
            ${pendingTimersJson(sql.ref('p.id'))} as timers,
-           coalesce((select jsonb_agg(c) from calendar c
+           coalesce((select json_agg(c) from calendar c
                       where c.year = p.year
-                         or c.year = left(p.snapshot #>> '{context,extension,until}', 4)::int), '[]'::jsonb) as calendars
+                         or c.year = left(p.snapshot #>> '{context,extension,until}', 4)::int), '[]'::json) as calendars
       from project p
      where p.id = ${id}
        ${options.lock ? sql`for update of p` : sql``}`.execute(db)
