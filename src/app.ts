@@ -6,7 +6,6 @@ import type { DB } from './db/database.js'
 import type { Clock } from './engine/clock.js'
 import type { Engine } from './engine/engine.js'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import { Refusal } from './errors.js'
 import { adminConsole } from './http/admin-console.js'
@@ -14,6 +13,7 @@ import { authentication } from './http/auth.js'
 import { errorHandler } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
+import { securityHeaders } from './http/security-headers.js'
 import { healthRoutes } from './http/routes/health.js'
 import { machineRoutes } from './http/routes/machines.js'
 import { organizationRoutes } from './http/routes/organizations.js'
@@ -84,8 +84,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   })
 
   await app.register(errorHandler)
-  // Security headers; the API serves JSON, and /docs needs its own scripts and styles, so no CSP here.
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } })
+  await app.register(securityHeaders)
   if (options.corsOrigins?.length) await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['etag', 'location', 'x-request-id'] })
   await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000 })
   await app.register(rateLimit, {
