@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify'
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { validatorCompiler } from 'fastify-type-provider-zod'
 import type { DatabaseKind } from './db/connect.js'
 import type { DB } from './db/database.js'
 import type { Clock } from './engine/clock.js'
@@ -14,6 +14,7 @@ import { errorHandler } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
 import { securityHeaders } from './http/security-headers.js'
+import { responseSerializer } from './http/serializer.js'
 import { healthRoutes } from './http/routes/health.js'
 import { machineRoutes } from './http/routes/machines.js'
 import { organizationRoutes } from './http/routes/organizations.js'
@@ -49,6 +50,8 @@ export interface AppOptions {
   logger: FastifyServerOptions['loggerInstance'] | false
   /** Origins allowed to call from a browser; none (CORS off) unless configured. */
   corsOrigins?: readonly string[]
+  /** Write every answer also through zod and refuse one where the two differ (the test suite). */
+  checkResponses?: boolean
   /** How long an authenticated principal is remembered (ms); 0 reads it on every request. */
   authCacheMs?: number
   /** Requests per principal (or address, before authentication) per minute. */
@@ -72,7 +75,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
     ajv: { customOptions: { coerceTypes: false } },
   })
   app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
+  app.setSerializerCompiler(responseSerializer({ checked: options.checkResponses ?? false }))
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

@@ -21,6 +21,8 @@ export interface ServiceOptions {
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
   authCacheMs?: number
+  /** Prove every answer equal to what zod would write (tests). */
+  checkResponses?: boolean
   webhookIntervalMs?: number
 }
 
@@ -43,6 +45,7 @@ export async function createService(options: ServiceOptions) {
       corsOrigins: options.corsOrigins ?? [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
       authCacheMs: options.authCacheMs ?? 5000,
+      checkResponses: options.checkResponses ?? false,
     },
   )
   const dispatcher = createDispatcher({ db: database.db, clock, logger, intervalMs: options.webhookIntervalMs ?? 1000 })

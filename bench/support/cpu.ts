@@ -20,21 +20,35 @@ function cpuOf(pid: number | string): number | undefined {
 
 export const processCpuSeconds = (pid: number) => cpuOf(pid)
 
-export function postgresCpuSeconds(): number | undefined {
+/** CPU seconds of each PostgreSQL process now running, by pid. */
+export function postgresCpu(): Map<string, number> | undefined {
   let entries: string[]
   try {
     entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
   } catch {
     return undefined
   }
-  let total = 0
+  const cpu = new Map<string, number>()
   for (const pid of entries) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue
     } catch {
       continue
     }
-    total += cpuOf(pid) ?? 0
+    const seconds = cpuOf(pid)
+    if (seconds !== undefined) cpu.set(pid, seconds)
   }
-  return total
+  return cpu
+}
+
+/**
+ * PostgreSQL's CPU seconds between two readings. A backend that exited in between (an idle pool
+ * connection closing) took its total with it, so only processes alive at the end count: their
+ * time since the first reading, or all of it if they started after.
+ */
+export function postgresCpuBetween(before: Map<string, number> | undefined, after: Map<string, number> | undefined): number | undefined {
+  if (!before || !after) return undefined
+  let seconds = 0
+  for (const [pid, total] of after) seconds += total - (before.get(pid) ?? 0)
+  return seconds
 }

@@ -57,6 +57,7 @@ export async function createTestApp(
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     scheduler: { intervalMs: 50, batchSize: options.batchSize ?? 500 },
     rateLimitPerMinute: 1_000_000,
+    checkResponses: true,
     ...(options.authCacheMs !== undefined ? { authCacheMs: options.authCacheMs } : {}),
   })
   await authorizeTestApp(service.app, database)

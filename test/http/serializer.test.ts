@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { responseSerializer } from '../../src/http/serializer.js'
+
+const compile = (schema: z.ZodType, checked: boolean) =>
+  responseSerializer({ checked })({ schema, method: 'GET', url: '/x', httpStatus: '200' } as never) as (data: unknown) => string
+
+describe('the response serializer', () => {
+  const view = z.object({ id: z.string(), note: z.string().nullable(), tags: z.array(z.object({ name: z.string() })), context: z.record(z.string(), z.unknown()) })
+
+  it('writes only declared fields: a stray field never leaks', () => {
+    const written = compile(view, false)({ id: 'p1', note: null, tags: [{ name: 'a', secret: 1 }], context: { any: { thing: [1] } }, token_hash: 'h' })
+    expect(JSON.parse(written)).toEqual({ id: 'p1', note: null, tags: [{ name: 'a' }], context: { any: { thing: [1] } } })
+  })
+
+  it('checked, refuses an answer zod would refuse', () => {
+    expect(() => compile(view, true)({ id: 5, note: null, tags: [], context: {} })).toThrow()
+    expect(() => compile(view, true)({ id: 'p1', note: null, tags: [], context: {} })).not.toThrow()
+  })
+
+  it('falls back to zod for a schema JSON Schema cannot express', () => {
+    const withDate = z.object({ at: z.date() })
+    expect(compile(withDate, false)({ at: new Date('2026-01-01T00:00:00Z') })).toBe('{"at":"2026-01-01T00:00:00.000Z"}')
+  })
+})
