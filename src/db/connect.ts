@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import type { Database } from './database.js'
+import { prepareMarkedStatements } from './prepared.js'
 
 export type DatabaseKind = 'pglite' | 'postgres'
 
@@ -31,7 +32,10 @@ export function connectPostgres(
   // the pool discards it and the next request gets a fresh connection.
   pool.on('error', () => {})
   // The same for a client that is checked out between queries: its next query fails and is answered 503.
-  pool.on('connect', (client) => client.on('error', () => {}))
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+    prepareMarkedStatements(client)
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, kind: 'postgres', close: () => db.destroy() }
 }

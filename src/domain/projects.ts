@@ -21,6 +21,7 @@ export async function getProject(db: Executor, id: string, options: { forUpdate?
 export async function getProjectWithTimers(db: Executor, id: string): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
   const row = await db
     .selectFrom('project')
+    .modifyFront(sql`/* prepared */`)
     .selectAll('project')
     .select(pendingTimersJson(sql.ref('project.id')).as('timers'))
     .where('id', '=', id)

@@ -38,7 +38,7 @@ export async function loadProjectForEvent(
   defaults: CalendarDefaults,
   options: { lock: boolean },
 ): Promise<LoadedProject> {
-  const { rows } = await sql<LoadedRow>`
+  const { rows } = await sql<LoadedRow>`/* prepared */
     select p.*,
            ${options.lock ? sql`(select s.version from project s where s.id = p.id)` : sql`p.version`} as seen_version,
            ${pendingTimersJson(sql.ref('p.id'))} as timers,

@@ -202,7 +202,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
   }
 
   if (ctes.length === 0) return true
-  const result = await sql<{ updated: number }>`
+  const result = await sql<{ updated: number }>`/* prepared */
     with ${sql.join(ctes)}
     select ${updated.length ? sql`(select count(*) from updated)::int` : sql`0`} as updated`.execute(db)
   return Number(result.rows[0]!.updated) === updated.length

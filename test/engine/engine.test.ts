@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/engine/clock.js'
+import { connectPostgres } from '../../src/db/connect.js'
 import { createEngine, type Engine } from '../../src/engine/engine.js'
 import { createOrganization } from '../../src/domain/organizations.js'
 import { Refusal } from '../../src/errors.js'
@@ -184,6 +185,24 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
       { version: 3, actor: 'second' },
     ])
     expect(await count('outbox', id)).toBe(3)
+  })
+
+  it.runIf(kind === 'postgres')('prepares the statements an event runs, once per connection', async () => {
+    const id = await newProject()
+    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]!.s
+    const single = connectPostgres(process.env.TEST_DATABASE_URL!, { searchPath: schema, max: 1 })
+    try {
+      const onOne = createEngine({ db: single.db, clock, logger: silentLogger, minReviews: 3, calendarDefaults: standardDefaults })
+      for (let i = 0; i < 3; i++) {
+        await onOne.send(id, { type: 'UPDATE_DECLARATION', declaration: { expectedResults: `第${i}次` } }, { actor: 'tester' })
+      }
+      const prepared = (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(single.db)).rows
+      expect(prepared.filter((p) => p.statement.includes('select p.*'))).toHaveLength(1)
+      expect(prepared.filter((p) => p.statement.includes('updated as ('))).toHaveLength(1)
+      expect(prepared.every((p) => p.statement.includes('/* prepared */'))).toBe(true)
+    } finally {
+      await single.close()
+    }
   })
 
   it('lets exactly one of 20 concurrent writers holding the same If-Match version win', async () => {
