@@ -132,6 +132,13 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
   }
 }
 
+/** A state's meta (label, phase, deadlines) and whether it is final; undefined for a state the machine lacks. */
+export function stateMetaOf(definition: ProjectMachineDefinition, stateId: string): (StateMeta & { final: boolean }) | undefined {
+  const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
+  const meta = node?.meta as StateMeta | undefined
+  return meta ? { ...meta, final: node!.type === 'final' } : undefined
+}
+
 /** Event types the state accepts at all, in definition order (guards may still refuse them). */
 export function acceptedEvents(definition: ProjectMachineDefinition, stateId: string): string[] {
   const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]

@@ -1,18 +1,15 @@
 import { sql } from 'kysely'
 import type { OrganizationCategory, Phase, ProjectType } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
-import type { NewProjectHistoryRow, ProjectHistoryRow } from '../db/tables/history.js'
+import type { ProjectHistoryRow } from '../db/tables/history.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import { notFound } from '../errors.js'
 import { pageQuery, type Page } from './pagination.js'
 import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from './timers.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 
-/** `forUpdate` takes the row lock that serializes events on one project (I2). */
-export async function getProject(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<ProjectRow> {
-  let query = db.selectFrom('project').selectAll().where('id', '=', id)
-  if (options.forUpdate) query = query.forUpdate()
-  const row = await query.executeTakeFirst()
+export async function getProject(db: Executor, id: string): Promise<ProjectRow> {
+  const row = await db.selectFrom('project').selectAll().where('id', '=', id).executeTakeFirst()
   if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
   return row
 }
@@ -62,13 +59,6 @@ export async function listProjects(db: Executor, filter: ProjectFilter): Promise
       .where(sql<boolean>`not (snapshot->'context'->'progressReports' @> ${period}::jsonb)`)
   }
   return pageQuery(query, filter)
-}
-
-export async function insertHistory(db: Executor, row: NewProjectHistoryRow): Promise<void> {
-  await db
-    .insertInto('project_history')
-    .values({ ...row, event: JSON.stringify(row.event) })
-    .execute()
 }
 
 export async function listHistory(db: Executor, projectId: string): Promise<ProjectHistoryRow[]> {

@@ -7,8 +7,8 @@ import {
   projectTypes,
   type Grade,
   type OrganizationCategory,
+  stateMetaOf,
   type ProjectContext,
-  type StateMeta,
 } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import { definitionOf } from '../engine/snapshot.js'
@@ -32,7 +32,7 @@ export async function annualReport(db: Executor, year: number) {
   const commendations = await listCommendations(db, { year })
   const projectViews = projects.map((p) => {
     const context = (p.snapshot as { context: ProjectContext }).context
-    const node = (definitionOf(p).machine.root.states as Record<string, { meta?: StateMeta }>)[p.state]
+    const meta = stateMetaOf(definitionOf(p), p.state)
     const evaluation = context.evaluations.at(-1)
     return {
       id: p.id,
@@ -41,7 +41,7 @@ export async function annualReport(db: Executor, year: number) {
       typeLabel: projectTypeLabels[p.type],
       title: p.title,
       state: p.state,
-      stateLabel: node?.meta?.label ?? p.state,
+      stateLabel: meta?.label ?? p.state,
       phase: p.phase,
       phaseLabel: phaseLabels[p.phase],
       grade: (evaluation?.grade ?? null) as Grade | null,

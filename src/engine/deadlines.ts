@@ -1,4 +1,4 @@
-import type { DeadlineKind, ProjectMachineDefinition, StateMeta } from '../../machines/index.js'
+import { stateMetaOf, type DeadlineKind, type ProjectMachineDefinition } from '../../machines/index.js'
 import { firesAfter, type CalendarOf } from '../scheduler/calendar.js'
 import type { Snapshot } from './snapshot.js'
 
@@ -15,8 +15,7 @@ export interface DesiredTimer {
 }
 
 export function deadlinesOf(definition: ProjectMachineDefinition, state: string): readonly DeadlineKind[] {
-  const node = (definition.machine.root.states as Record<string, { meta?: StateMeta }>)[state]
-  return node?.meta?.deadlines ?? []
+  return stateMetaOf(definition, state)?.deadlines ?? []
 }
 
 function candidates(kind: DeadlineKind, snapshot: Snapshot, year: number, calendarOf: CalendarOf) {

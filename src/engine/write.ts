@@ -47,7 +47,7 @@ function chunksByProject(plans: readonly PlannedTransition[], consumed: readonly
 }
 
 /** The timers a project ends with, as operations: the last one on each key wins. */
-export function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: string }> {
+function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: string }> {
   const consumedFirst: Array<TimerOp & { projectId: string }> = writes.consumed.map((t) => ({ op: 'delete', projectId: t.projectId, key: t.key }))
   return collapseTimerOps([...consumedFirst, ...writes.plans.flatMap((p) => p.timers.map((t) => ({ ...t, projectId: p.project.id })))])
 }
@@ -62,7 +62,8 @@ export async function writeTransitions(
   for (const chunk of chunksByProject(plans, options.consumedTimers ?? [])) {
     if (!(await writeChunk(db, chunk, false))) {
       // Unreachable under the row locks the engine takes; kept so a missing lock can never overwrite silently.
-      throw versionConflict(chunk[0]!.plans[0]!.project.version - 1, -1)
+      const moved = chunk.find((w) => w.plans[0]?.from)!.plans[0]!
+      throw versionConflict(moved.project.version - 1, -1)
     }
   }
 }

@@ -15,16 +15,17 @@ import { z } from 'zod'
  */
 export function responseSerializer(options: { checked: boolean }): FastifySerializerCompiler<z.ZodType> {
   return (route) => {
-    const byZod = zodSerializerCompiler(route as never) as (data: unknown) => string
+    const byZod = () => zodSerializerCompiler(route as never) as (data: unknown) => string
     let fast: (data: unknown) => string
     try {
       fast = fastJson(z.toJSONSchema(route.schema, { io: 'output', unrepresentable: 'throw', reused: 'inline' }) as never)
     } catch {
-      return byZod
+      return byZod()
     }
     if (!options.checked) return fast
+    const zod = byZod()
     return (data) => {
-      const expected = byZod(data)
+      const expected = zod(data)
       const written = fast(data)
       if (!isDeepStrictEqual(JSON.parse(written), JSON.parse(expected))) {
         throw new Error(`${route.method} ${route.url}: fast-json-stringify wrote ${written.slice(0, 500)} where zod wrote ${expected.slice(0, 500)}`)

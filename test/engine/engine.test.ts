@@ -205,6 +205,30 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
     }
   })
 
+  // The batch writer deletes a used-up timer by its project and key, also when the machine refused
+  // its event and nothing else was written for that project.
+  it('drops a due timer the machine no longer takes, and changes nothing else', async () => {
+    const id = await newProject(pathTo.implementing)
+    const before = await database.db.selectFrom('project').select('version').where('id', '=', id).executeTakeFirstOrThrow()
+    const kept = (await database.db.selectFrom('timer').select('key').where('project_id', '=', id).orderBy('key').execute()).map((t) => t.key)
+    await database.db
+      .insertInto('timer')
+      .values({
+        project_id: id,
+        key: 'stale',
+        kind: 'declarationDeadline',
+        event: JSON.stringify({ type: 'DECLARATION_DEADLINE' }),
+        due_at: new Date(clock.now().getTime() - 86_400_000),
+        created_at: clock.now(),
+      })
+      .execute()
+    expect(await engine.fireDueTimers(100)).toEqual({ claimed: 1, fired: 0, skipped: 1 })
+    const after = (await database.db.selectFrom('timer').select('key').where('project_id', '=', id).orderBy('key').execute()).map((t) => t.key)
+    expect(after).toEqual(kept)
+    expect((await database.db.selectFrom('project').select('version').where('id', '=', id).executeTakeFirstOrThrow()).version).toBe(before.version)
+    expect(await count('project_history', id)).toBe(before.version)
+  })
+
   it('lets exactly one of 20 concurrent writers holding the same If-Match version win', async () => {
     const id = await newProject(pathTo.implementing)
     const { version } = await database.db.selectFrom('project').select('version').where('id', '=', id).executeTakeFirstOrThrow()

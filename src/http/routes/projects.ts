@@ -8,6 +8,7 @@ import {
   phaseLabels,
   projectTypeLabels,
   projectTypes,
+  stateMetaOf,
   type StateMeta,
 } from '../../../machines/index.js'
 import type { ProjectRow } from '../../db/tables/project.js'
@@ -99,10 +100,9 @@ const ifMatchHeaders = z.object({
 })
 
 function stateMeta(row: ProjectRow): StateMeta & { final: boolean } {
-  const definition = definitionOf(row)
-  const node = (definition.machine.root.states as Record<string, { meta?: StateMeta; type: string }>)[row.state]
-  if (!node?.meta) throw new Error(`project ${row.id} is in unknown state ${row.state}`)
-  return { ...node.meta, final: node.type === 'final' }
+  const meta = stateMetaOf(definitionOf(row), row.state)
+  if (!meta) throw new Error(`project ${row.id} is in unknown state ${row.state}`)
+  return meta
 }
 
 function summaryView(row: ProjectRow) {
