@@ -103,6 +103,10 @@ export function createEngine(options: EngineOptions) {
     if (sendOptions.principal) {
       const spec = eventSpecOf(definitionOf(project).events, raw.type)
       if (spec) {
+        // Deadline events are the scheduler's: for a caller, time moves only through the calendar and the clock.
+        if ('deadline' in spec) {
+          throw new Refusal(403, 'SCHEDULER_ONLY', `${raw.type} is sent by the scheduler when its deadline falls due`, { event: raw.type })
+        }
         assertMaySend(sendOptions.principal, project, raw.type, spec.roles)
         raw = actingAsSelf(sendOptions.principal, raw)
       } else {

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
   acceptedEvents,
-  currentDefinition,
   organizationCategories,
   phases,
   phaseLabels,
@@ -143,15 +142,6 @@ function projectView(row: ProjectRow, timers: PendingTimer[]) {
 
 const etag = (version: number) => `"${version}"`
 
-/** Deadline events belong to the scheduler; over HTTP time moves only through the calendar and the clock. */
-const deadlineEventTypes = new Set(
-  projectTypes.flatMap((type) =>
-    Object.entries(currentDefinition(type).events)
-      .filter(([, spec]) => 'deadline' in spec)
-      .map(([eventType]) => eventType),
-  ),
-)
-
 /** If-Match carries the version, bare or as the quoted ETag this API sends. */
 function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined
@@ -262,11 +252,6 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      if (deadlineEventTypes.has(request.body.type)) {
-        throw new Refusal(403, 'SCHEDULER_ONLY', `${request.body.type} is sent by the scheduler when its deadline falls due`, {
-          event: request.body.type,
-        })
-      }
       const principal = principalOf(request)
       const result = await deps.engine.send(request.params.id, request.body, {
         actor: principal.name,
