@@ -5,16 +5,22 @@ import { appendOutbox } from './outbox.js'
 
 /** Weights and thresholds per year and project type (R14), the defaults until the year sets its own. */
 export async function gradingPolicy(db: Executor, year: number, type: ProjectType): Promise<GradingPolicy & { stored: boolean }> {
-  const row = await db.selectFrom('grading_policy').selectAll().where('year', '=', year).where('type', '=', type).executeTakeFirst()
-  return row
-    ? { weights: row.weights as GradingPolicy['weights'], thresholds: row.thresholds as GradingPolicy['thresholds'], stored: true }
-    : { ...defaultGrading[type], stored: false }
+  return (await gradingPolicies(db, year, [type]))[type]
 }
 
-export async function gradingPolicies(db: Executor, year: number) {
-  const entries = []
-  for (const type of projectTypes) entries.push([type, await gradingPolicy(db, year, type)] as const)
-  return Object.fromEntries(entries) as Record<ProjectType, GradingPolicy & { stored: boolean }>
+/** The year's policies for these types (all by default), in one query. */
+export async function gradingPolicies(db: Executor, year: number, types: readonly ProjectType[] = projectTypes) {
+  const rows = await db.selectFrom('grading_policy').selectAll().where('year', '=', year).where('type', 'in', [...types]).execute()
+  const stored = new Map(rows.map((row) => [row.type, row]))
+  return Object.fromEntries(
+    types.map((type) => {
+      const row = stored.get(type)
+      const policy = row
+        ? { weights: row.weights as GradingPolicy['weights'], thresholds: row.thresholds as GradingPolicy['thresholds'], stored: true }
+        : { ...defaultGrading[type], stored: false }
+      return [type, policy]
+    }),
+  ) as Record<ProjectType, GradingPolicy & { stored: boolean }>
 }
 
 export async function setGradingPolicy(
