@@ -13,6 +13,21 @@ export const calendarFromRow = (row: CalendarRow): YearCalendar => ({
   stored: true,
 })
 
+/** A calendar row as JSON carries it (read together with a project): instants as ISO strings. */
+export type CalendarJson = { [K in keyof CalendarRow]: CalendarRow[K] extends Date ? string : CalendarRow[K] }
+
+export const calendarFromJson = (json: CalendarJson): YearCalendar =>
+  calendarFromRow({
+    ...json,
+    declaration_deadline: new Date(json.declaration_deadline),
+    h1_meeting_at: new Date(json.h1_meeting_at),
+    h1_report_due_at: new Date(json.h1_report_due_at),
+    h2_meeting_at: new Date(json.h2_meeting_at),
+    h2_report_due_at: new Date(json.h2_report_due_at),
+    acceptance_deadline: new Date(json.acceptance_deadline),
+    updated_at: new Date(json.updated_at),
+  })
+
 export async function findCalendars(db: Executor, years: number[]): Promise<Map<number, YearCalendar>> {
   if (years.length === 0) return new Map()
   const rows = await db.selectFrom('calendar').selectAll().where('year', 'in', [...new Set(years)]).execute()

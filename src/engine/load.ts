@@ -1,9 +1,8 @@
 import { sql } from 'kysely'
 import type { Executor } from '../db/database.js'
-import type { CalendarRow } from '../db/tables/calendar.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import type { PendingTimer } from '../db/tables/timer.js'
-import { calendarFromRow, calendarLookup, findCalendars } from '../domain/calendars.js'
+import { calendarFromJson, calendarLookup, findCalendars, type CalendarJson } from '../domain/calendars.js'
 import { pendingTimersFromJson, pendingTimersJson, timersOfProject, type PendingTimersJson } from '../domain/timers.js'
 import { notFound } from '../errors.js'
 import type { CalendarDefaults, CalendarOf } from '../scheduler/calendar.js'
@@ -23,7 +22,7 @@ interface LoadedRow extends ProjectRow {
   /** The version the statement's snapshot saw; differs from `version` if the row moved while we waited for the lock. */
   seen_version: number
   timers: PendingTimersJson
-  calendars: Array<{ [K in keyof CalendarRow]: CalendarRow[K] extends Date ? string : CalendarRow[K] }>
+  calendars: CalendarJson[]
 }
 
 /** Calendars a project's deadlines may need: its year, and the year an extension rolls into. */
@@ -63,23 +62,6 @@ export async function loadProjectForEvent(
   return {
     project,
     timers: pendingTimersFromJson(timers),
-    calendarOf: calendarLookup(
-      new Map(
-        calendars.map((c) => [
-          c.year,
-          calendarFromRow({
-            ...c,
-            declaration_deadline: new Date(c.declaration_deadline),
-            h1_meeting_at: new Date(c.h1_meeting_at),
-            h1_report_due_at: new Date(c.h1_report_due_at),
-            h2_meeting_at: new Date(c.h2_meeting_at),
-            h2_report_due_at: new Date(c.h2_report_due_at),
-            acceptance_deadline: new Date(c.acceptance_deadline),
-            updated_at: new Date(c.updated_at),
-          }),
-        ]),
-      ),
-      defaults,
-    ),
+    calendarOf: calendarLookup(new Map(calendars.map((c) => [c.year, calendarFromJson(c)])), defaults),
   }
 }

@@ -216,8 +216,17 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
     expect((await api.get(projectId)).timers[0].dueAt).toBe('2028-02-29T16:00:00.000Z')
   })
 
+  // An event reads the calendars it needs together with its project; a stored calendar must be
+  // the one a transition sets its deadline timer from.
+  it('sets a returned declaration’s deadline from the stored calendar', async () => {
+    const other = await api.organization('日历测试党支部')
+    const returned = await api.project('innovation', other, 2028, pathTo.returned)
+    const timers = (await api.get(returned)).timers as Array<{ kind: string; dueAt: string }>
+    expect(timers.find((t) => t.kind === 'declarationDeadline')?.dueAt).toBe('2028-02-29T16:00:00.000Z')
+  })
+
   it('expires a leap year’s 29 February deadline at 00:00 on 1 March, not before', async () => {
-    const projectId = (await api.ok('GET', '/api/v1/projects?year=2028')).items[0].id
+    const projectId = (await api.ok('GET', '/api/v1/projects?year=2028&type=foundation')).items[0].id
     await api.advance('2028-02-29T23:59:59.999+08:00')
     expect(await api.state(projectId)).toBe('draft')
     await api.advance('2028-03-01T00:00:00.000+08:00')
