@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DB } from '../db/database.js'
 import type { WebhookDeliveryRow, WebhookRow } from '../db/tables/webhook.js'
@@ -163,17 +164,20 @@ export function createDispatcher(options: DispatcherOptions) {
           })
           .where('id', '=', delivery.id)
           .execute()
-        const failures = result.ok ? 0 : webhook.consecutive_failures + 1
-        const disable = failures >= disableAfter
-        await trx
+        // Counted in the database, so that two dispatchers failing at once both count.
+        const { failures } = await trx
           .updateTable('webhook')
-          .set({
-            consecutive_failures: failures,
-            ...(disable ? { enabled: false, disabled_reason: `${failures} failed attempts in a row; last: ${result.error ?? `HTTP ${result.statusCode}`}` } : {}),
-          })
+          .set({ consecutive_failures: result.ok ? 0 : sql<number>`consecutive_failures + 1` })
           .where('id', '=', webhook.id)
-          .execute()
+          .returning('consecutive_failures as failures')
+          .executeTakeFirstOrThrow()
+        const disable = failures >= disableAfter
         if (disable) {
+          await trx
+            .updateTable('webhook')
+            .set({ enabled: false, disabled_reason: `${failures} failed attempts in a row; last: ${result.error ?? `HTTP ${result.statusCode}`}` })
+            .where('id', '=', webhook.id)
+            .execute()
           // What it had not delivered is given up as failed; redelivery after re-enabling sends it again.
           await trx
             .updateTable('webhook_delivery')
