@@ -11,6 +11,7 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:http
  *   BENCH_PROJECTS=100000 BENCH_SECONDS=20 BENCH_CONNECTIONS=32 BENCH_POOL=10 BENCH_ROUNDS=3
  *   BENCH_ONLY=engine|bare     run one side only
+ *   BENCH_ROUTES=get|post      drive one route only
  *   BENCH_PROFILE=dir          write --cpu-prof profiles of each server into dir/engine, dir/bare
  *                              (the largest file is the main thread's; the other is tsx's loader)
  */
@@ -34,6 +35,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const poolSize = Number(process.env.BENCH_POOL ?? 10)
 const only = process.env.BENCH_ONLY
 const profileDir = process.env.BENCH_PROFILE
+const routes: Route[] = process.env.BENCH_ROUTES === 'get' ? ['get'] : process.env.BENCH_ROUTES === 'post' ? ['post'] : ['post', 'get']
 
 const database = await openBenchDatabase(poolSize)
 const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]!.s
@@ -129,10 +131,10 @@ async function measure(target: { url: string; pid: number }, kind: Kind, route: 
 // speed drifts (a shared VM) slows both alike; the figures are each side's medians.
 const kinds: Kind[] = only === 'bare' ? ['bare'] : only === 'engine' ? ['engine'] : ['engine', 'bare']
 const targets = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await startTarget(kind)] as const))) as Record<Kind, Awaited<ReturnType<typeof startTarget>>>
-for (const kind of kinds) for (const route of ['post', 'get'] as const) await load(targets[kind].url, kind, route, 2) // warm the JIT and the pools
+for (const kind of kinds) for (const route of routes) await load(targets[kind].url, kind, route, 2) // warm the JIT and the pools
 const runs: Record<Kind, Record<Route, Array<Awaited<ReturnType<typeof measure>>>>> = { engine: { post: [], get: [] }, bare: { post: [], get: [] } }
 for (let round = 0; round < rounds; round++) {
-  for (const route of ['post', 'get'] as const) for (const kind of kinds) runs[kind][route].push(await measure(targets[kind], kind, route))
+  for (const route of routes) for (const kind of kinds) runs[kind][route].push(await measure(targets[kind], kind, route))
 }
 const peakRss: Partial<Record<Kind, number>> = {}
 for (const kind of kinds) peakRss[kind] = await targets[kind].stop()
@@ -141,6 +143,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const summary = (kind: Kind) => {
   const of = (route: Route) => {
     const r = runs[kind][route]
+    if (!r.length) return undefined
     const m = (pick: (x: (typeof r)[number]) => number | undefined) => {
       const values = r.map(pick).filter((v): v is number => v !== undefined)
       return values.length ? median(values) : undefined
@@ -176,10 +179,12 @@ console.log(
       ...(engine && baseline
         ? {
             ratios: {
-              postReqPerSecond: ratio(engine.post.reqPerSecond, baseline.post.reqPerSecond),
-              postP99: ratio(engine.post.p99, baseline.post.p99),
-              getReqPerSecond: ratio(engine.get.reqPerSecond, baseline.get.reqPerSecond),
-              getP99: ratio(engine.get.p99, baseline.get.p99),
+              ...(engine.post && baseline.post
+                ? { postReqPerSecond: ratio(engine.post.reqPerSecond, baseline.post.reqPerSecond), postP99: ratio(engine.post.p99, baseline.post.p99) }
+                : {}),
+              ...(engine.get && baseline.get
+                ? { getReqPerSecond: ratio(engine.get.reqPerSecond, baseline.get.reqPerSecond), getP99: ratio(engine.get.p99, baseline.get.p99) }
+                : {}),
             },
           }
         : {}),
