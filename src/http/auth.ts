@@ -15,7 +15,8 @@ declare module 'fastify' {
 }
 
 /** Paths anyone may reach: liveness, the API's documentation, and the console's pages (its API calls carry a token). */
-const publicPath = (url: string) => /^\/(health|openapi\.json)(\?|$)/.test(url) || /^\/(docs|admin)(\/|\?|$)/.test(url)
+const publicPath = /^\/(?:(?:health|openapi\.json)(?:\?|$)|(?:docs|admin)(?:\/|\?|$))/
+const bearer = /^Bearer\s+(\S+)$/i
 
 const messages = {
   TOKEN_MISSING: 'send an API token: Authorization: Bearer <token>',
@@ -60,18 +61,24 @@ export const authentication = fp(async (app: FastifyInstance, options: { db: Exe
   const cache = createPrincipalCache(options.cacheMs)
   app.decorate('forgetPrincipals', cache.clear)
   app.decorateRequest('principal', null)
-  app.addHook('onRequest', async (request) => {
-    if (publicPath(request.url)) return
-    const header = request.headers.authorization
-    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1]
-    if (!token) throw new Refusal(401, 'TOKEN_MISSING', messages.TOKEN_MISSING)
+  // Callback style, not async: a remembered principal admits the request without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (publicPath.test(request.url)) return done()
+    const token = request.headers.authorization?.match(bearer)?.[1]
+    if (!token) return done(new Refusal(401, 'TOKEN_MISSING', messages.TOKEN_MISSING))
     const hash = hashToken(token)
     const now = options.clock.now()
+    const admit = (result: ReturnType<typeof checkPrincipal>) => {
+      if (!result.ok) return new Refusal(401, result.code, messages[result.code])
+      request.principal = result.principal
+      return undefined
+    }
     const cached = cache.get(hash)
-    const result = cached ? checkPrincipal(cached, now) : await authenticate(options.db, hash, now)
-    if (!result.ok) throw new Refusal(401, result.code, messages[result.code])
-    if (!cached) cache.set(hash, result.principal)
-    request.principal = result.principal
+    if (cached) return done(admit(checkPrincipal(cached, now)))
+    authenticate(options.db, hash, now).then((result) => {
+      if (result.ok) cache.set(hash, result.principal)
+      done(admit(result))
+    }, done)
   })
 })
 
