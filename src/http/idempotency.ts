@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Executor } from '../db/database.js'
 import type { Clock } from '../engine/clock.js'
@@ -30,7 +30,7 @@ export const idempotency = fp(async (app: FastifyInstance, options: { db: Execut
   const { db, clock } = options
   app.decorateRequest('idempotencyKey', null)
 
-  app.addHook('preHandler', async (request, reply) => {
+  const claim: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = request.headers['idempotency-key']
     if (request.method !== 'POST' || key === undefined || !request.principal) return
     if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
@@ -85,9 +85,9 @@ export const idempotency = fp(async (app: FastifyInstance, options: { db: Execut
     const stored = first.response as StoredResponse
     for (const [name, value] of Object.entries(stored.headers)) reply.header(name, value)
     return reply.code(first.status_code).header('idempotent-replayed', 'true').send(stored.body)
-  })
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const record: onSendAsyncHookHandler<unknown> = async (request, reply, payload) => {
     const key = request.idempotencyKey
     if (!key || !request.principal) return payload
     request.idempotencyKey = null
@@ -109,5 +109,15 @@ export const idempotency = fp(async (app: FastifyInstance, options: { db: Execut
       .where('key', '=', key)
       .execute()
     return payload
+  }
+
+  // Only POST routes carry the hooks, ahead of the route's own, so that other requests pay nothing.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (!methods.includes('POST')) return
+    route.preHandler = [claim, ...asArray(route.preHandler)]
+    route.onSend = [record, ...asArray(route.onSend)]
   })
 })
+
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
