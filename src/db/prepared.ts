@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import { CompiledQuery, type QueryResult, type RawBuilder } from 'kysely'
 import type pg from 'pg'
+import type { Executor } from './database.js'
 
 /**
  * Statements the service runs on every request carry the comment `/* prepared *\/`: on
@@ -26,4 +28,24 @@ export function prepareMarkedStatements(client: pg.PoolClient): void {
     }
     return query(...args)
   }) as typeof client.query
+}
+
+/**
+ * A hot statement built once: the first call compiles `build`'s SQL, later calls only bind their
+ * arguments, sparing Kysely's query building and compiling on every request. `build` must use
+ * each argument once, as a parameter, in order (checked at the first call), so that the
+ * arguments are the compiled statement's parameters. Mark it `/* prepared *\/` to prepare it too.
+ */
+export function compiledOnce<Row, Args extends readonly unknown[]>(build: (...args: Args) => RawBuilder<Row>) {
+  let text: string | undefined
+  return async (db: Executor, ...args: Args): Promise<QueryResult<Row>> => {
+    if (text === undefined) {
+      const compiled = build(...args).compile(db)
+      if (compiled.parameters.length !== args.length || compiled.parameters.some((p, i) => p !== args[i])) {
+        throw new Error(`compiledOnce: the statement's parameters are not its arguments in order:\n${compiled.sql}`)
+      }
+      text = compiled.sql
+    }
+    return db.executeQuery<Row>(CompiledQuery.raw(text, args as unknown as unknown[]))
+  }
 }

@@ -3,6 +3,7 @@ import type { OrganizationCategory, Phase, ProjectType } from '../../machines/in
 import type { Executor } from '../db/database.js'
 import type { ProjectHistoryRow } from '../db/tables/history.js'
 import type { ProjectRow } from '../db/tables/project.js'
+import { compiledOnce } from '../db/prepared.js'
 import { notFound } from '../errors.js'
 import { pageQuery, type Page } from './pagination.js'
 import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from './timers.js'
@@ -15,11 +16,14 @@ export async function getProject(db: Executor, id: string): Promise<ProjectRow> 
 }
 
 /** A project and its pending timers, read in one statement (one snapshot, one round trip). */
+// Runs on every GET of a project: compiled once and prepared.
+const projectWithTimers = compiledOnce(
+  (id: string) => sql<ProjectRow & { timers: PendingTimersJson }>`/* prepared */
+    select p.*, ${pendingTimersJson(sql.ref('p.id'))} as timers from project p where p.id = ${id}`,
+)
+
 export async function getProjectWithTimers(db: Executor, id: string): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
-  // Written out rather than built: it runs on every GET, and a template costs less to compile.
-  const { rows } = await sql<ProjectRow & { timers: PendingTimersJson }>`/* prepared */
-    select p.*, ${pendingTimersJson(sql.ref('p.id'))} as timers from project p where p.id = ${id}`.execute(db)
-  const row = rows[0]
+  const row = (await projectWithTimers(db, id)).rows[0]
   if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
   const { timers, ...project } = row
   return { project, timers: pendingTimersFromJson(timers) }

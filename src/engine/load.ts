@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../db/database.js'
+import { compiledOnce } from '../db/prepared.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 import { calendarFromJson, calendarLookup, findCalendars, type CalendarJson } from '../domain/calendars.js'
@@ -31,22 +32,29 @@ export function calendarYearsOf(project: ProjectRow): number[] {
   return until ? [project.year, new Date(until).getUTCFullYear()] : [project.year]
 }
 
-export async function loadProjectForEvent(
-  db: Executor,
-  id: string,
-  defaults: CalendarDefaults,
-  options: { lock: boolean },
-): Promise<LoadedProject> {
-  const { rows } = await sql<LoadedRow>`/* prepared */
+const projectForEventStatement = (lock: boolean) =>
+  compiledOnce(
+    (id: string) => sql<LoadedRow>`/* prepared */
     select p.*,
-           ${options.lock ? sql`(select s.version from project s where s.id = p.id)` : sql`p.version`} as seen_version,
+           ${lock ? sql`(select s.version from project s where s.id = p.id)` : sql`p.version`} as seen_version,
            ${pendingTimersJson(sql.ref('p.id'))} as timers,
            coalesce((select json_agg(c) from calendar c
                       where c.year = p.year
                          or c.year = left(p.snapshot #>> '{context,extension,until}', 4)::int), '[]'::json) as calendars
       from project p
      where p.id = ${id}
-       ${options.lock ? sql`for update of p` : sql``}`.execute(db)
+       ${lock ? sql`for update of p` : sql``}`,
+  )
+const projectForEvent = projectForEventStatement(false)
+const projectForEventLocked = projectForEventStatement(true)
+
+export async function loadProjectForEvent(
+  db: Executor,
+  id: string,
+  defaults: CalendarDefaults,
+  options: { lock: boolean },
+): Promise<LoadedProject> {
+  const { rows } = await (options.lock ? projectForEventLocked : projectForEvent)(db, id)
   const row = rows[0]
   if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
   const { seen_version, timers, calendars, ...project } = row
