@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { responseSerializer } from '../../src/http/serializer.js'
+import { freeFormAsAny, responseSerializer } from '../../src/http/serializer.js'
 
 const compile = (schema: z.ZodType, checked: boolean) =>
   responseSerializer({ checked })({ schema, method: 'GET', url: '/x', httpStatus: '200' } as never) as (data: unknown) => string
@@ -21,5 +21,26 @@ describe('the response serializer', () => {
   it('falls back to zod for a schema JSON Schema cannot express', () => {
     const withDate = z.object({ at: z.date() })
     expect(compile(withDate, false)({ at: new Date('2026-01-01T00:00:00Z') })).toBe('{"at":"2026-01-01T00:00:00.000Z"}')
+  })
+
+  // fast-json-stringify writes a schema that says nothing with one JSON.stringify, an object with
+  // additional properties key by key: free-form objects are handed to it as the former.
+  it('hands free-form objects to fast-json-stringify as schemas that say nothing, and nothing else', () => {
+    const schema = z.toJSONSchema(
+      z.object({
+        context: z.record(z.string(), z.unknown()).describe('everything recorded'),
+        strict: z.object({ a: z.string() }),
+        map: z.record(z.string(), z.number()),
+        example: z.string().meta({ examples: [{ type: 'object', additionalProperties: {} }] }),
+      }),
+      { io: 'output' },
+    ) as { properties: Record<string, unknown> }
+    const properties = (freeFormAsAny(schema) as typeof schema).properties
+    expect(properties.context).toEqual({ description: 'everything recorded' })
+    expect(properties.strict).toEqual(schema.properties.strict)
+    expect(properties.map).toEqual(schema.properties.map)
+    expect(properties.example).toEqual(schema.properties.example)
+    const written = compile(view, false)({ id: 'p1', note: null, tags: [], context: { when: new Date('2026-01-01T00:00:00Z'), gone: undefined, list: [{ a: null }] } })
+    expect(written).toBe('{"id":"p1","note":null,"tags":[],"context":{"when":"2026-01-01T00:00:00.000Z","list":[{"a":null}]}}')
   })
 })
