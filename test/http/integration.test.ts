@@ -359,24 +359,38 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
     it('sends security headers and request ids, and no CORS unless configured', async () => {
       const response = await as(ADMIN_TOKEN, 'GET', '/api/v1/machines', undefined, { origin: 'https://evil.example' })
       const refused = await as(undefined, 'GET', '/api/v1/machines')
+      const unknown = await as(ADMIN_TOKEN, 'GET', '/api/v1/nope')
       expect(refused.statusCode).toBe(401)
-      for (const headers of [response.headers, refused.headers]) {
-        expect(headers).toMatchObject({
-          'cross-origin-opener-policy': 'same-origin',
-          'cross-origin-resource-policy': 'same-site',
-          'origin-agent-cluster': '?1',
-          'referrer-policy': 'no-referrer',
-          'strict-transport-security': 'max-age=31536000; includeSubDomains',
-          'x-content-type-options': 'nosniff',
-          'x-dns-prefetch-control': 'off',
-          'x-download-options': 'noopen',
-          'x-frame-options': 'SAMEORIGIN',
-          'x-permitted-cross-domain-policies': 'none',
-          'x-xss-protection': '0',
-        })
+      expect(unknown.statusCode).toBe(404)
+      const api = {
+        'cross-origin-resource-policy': 'same-site',
+        'referrer-policy': 'no-referrer',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+      }
+      const documentOnly = {
+        'cross-origin-opener-policy': 'same-origin',
+        'origin-agent-cluster': '?1',
+        'x-dns-prefetch-control': 'off',
+        'x-download-options': 'noopen',
+        'x-permitted-cross-domain-policies': 'none',
+        'x-xss-protection': '0',
+      }
+      for (const headers of [response.headers, refused.headers, unknown.headers]) {
+        expect(headers).toMatchObject(api)
+        for (const name of Object.keys(documentOnly)) expect(headers[name], name).toBeUndefined()
         expect(headers['x-powered-by']).toBeUndefined()
         expect(headers['content-security-policy']).toBeUndefined()
         expect(headers['x-request-id']).toBeDefined()
+      }
+      // Pages a browser renders get helmet's whole set.
+      for (const url of ['/docs/', '/admin/']) {
+        const page = await app.inject({ method: 'GET', url })
+        expect(page.statusCode, url).toBe(200)
+        expect(page.headers['content-type'], url).toMatch(/^text\/html/)
+        expect(page.headers, url).toMatchObject({ ...api, ...documentOnly })
+        expect(page.headers['x-request-id'], url).toBeDefined()
       }
       expect(response.headers['access-control-allow-origin']).toBeUndefined()
     })
