@@ -136,7 +136,8 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
 export function stateMetaOf(definition: ProjectMachineDefinition, stateId: string): (StateMeta & { final: boolean }) | undefined {
   const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
   const meta = node?.meta as StateMeta | undefined
-  return meta ? { ...meta, final: node!.type === 'final' } : undefined
+  // Not a spread followed by a field: V8 builds that on its slow path, and this runs for every project answered.
+  return meta ? Object.assign({}, meta, { final: node!.type === 'final' }) : undefined
 }
 
 /** Event types the state accepts at all, in definition order (guards may still refuse them). */

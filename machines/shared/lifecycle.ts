@@ -26,10 +26,7 @@ export interface ProjectMachineSpec {
   creationRules?: ReadonlyArray<'oneFoundationPerYear'>
 }
 
-const mergeDeclaration = (current: Record<string, unknown>, update: Record<string, unknown>) => ({
-  ...current,
-  ...update,
-})
+const mergeDeclaration = (current: Record<string, unknown>, update: Record<string, unknown>) => Object.assign({}, current, update)
 
 export function createProjectMachine(spec: ProjectMachineSpec) {
   const rules = projectRules(spec.declaration)

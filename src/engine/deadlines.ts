@@ -52,7 +52,7 @@ export function desiredTimers(
   const desired: DesiredTimer[] = []
   for (const kind of deadlinesOf(definition, String(snapshot.value))) {
     const first = candidates(kind, snapshot, year, calendarOf).find((c) =>
-      snapshot.can({ ...c.event, actor: 'scheduler', at: c.dueAt.toISOString() } as never),
+      snapshot.can(Object.assign({}, c.event, { actor: 'scheduler', at: c.dueAt.toISOString() }) as never),
     )
     if (first) desired.push({ kind, ...first })
   }

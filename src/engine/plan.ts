@@ -203,7 +203,8 @@ export function planEvent(
   if (!allowed.includes(type)) {
     throw new Refusal(409, 'EVENT_NOT_ALLOWED', `${type} is not allowed in state ${from}`, { state: from, allowedEvents: allowed })
   }
-  const event = { ...payload.data, type, actor, at: now.toISOString(), ...(facts ? { facts } : {}) } as MachineEvent
+  // Object.assign, not spreads: V8 builds a spread followed by more fields on its slow path (µs per event).
+  const event = Object.assign({}, payload.data, { type, actor, at: now.toISOString() }, facts ? { facts } : undefined) as MachineEvent
   if (!snapshot.can(event)) {
     const rules = failedRules(definition, snapshot, event)
     throw new Refusal(422, 'RULE_FAILED', `${type} refused: ${rules.map((r) => r.label).join('；')}`, { state: from, rules })

@@ -49,7 +49,7 @@ function chunksByProject(plans: readonly PlannedTransition[], consumed: readonly
 /** The timers a project ends with, as operations: the last one on each key wins. */
 function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: string }> {
   const consumedFirst: Array<TimerOp & { projectId: string }> = writes.consumed.map((t) => ({ op: 'delete', projectId: t.projectId, key: t.key }))
-  return collapseTimerOps([...consumedFirst, ...writes.plans.flatMap((p) => p.timers.map((t) => ({ ...t, projectId: p.project.id })))])
+  return collapseTimerOps([...consumedFirst, ...writes.plans.flatMap((p) => p.timers.map((t) => Object.assign({}, t, { projectId: p.project.id })))])
 }
 
 const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
@@ -197,7 +197,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
     ctes.push(sql`outbox_written as (
       insert into outbox (project_id, topic, payload, created_at)
       select project_id, topic, payload, created_at
-        from ${rowsOf(messages.map((m, seq) => ({ ...m, seq })))} as v(project_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
+        from ${rowsOf(messages.map((m, seq) => Object.assign({}, m, { seq })))} as v(project_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
        ${guard}
        order by seq)`)
   }

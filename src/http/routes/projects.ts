@@ -125,19 +125,33 @@ function summaryView(row: ProjectRow) {
   }
 }
 
+type NextEvent = z.infer<typeof nextEvent>
+/** A state's next events depend on its machine alone: built once per machine and state, shared read-only by every answer. */
+const nextEventsByMachine = new WeakMap<object, Map<string, readonly NextEvent[]>>()
+
+function nextEventsOf(definition: ReturnType<typeof definitionOf>, state: string): readonly NextEvent[] {
+  let byState = nextEventsByMachine.get(definition)
+  if (!byState) nextEventsByMachine.set(definition, (byState = new Map()))
+  let next = byState.get(state)
+  if (!next) {
+    const events = definition.events as Record<string, { label: string; roles: readonly string[] }>
+    next = Object.freeze(
+      acceptedEvents(definition, state).map((type) => Object.freeze({ type, label: events[type]!.label, roles: Object.freeze([...events[type]!.roles]) as string[] })),
+    )
+    byState.set(state, next)
+  }
+  return next
+}
+
+// Object.assign rather than a spread followed by more fields: V8 (Node 20) builds such a literal on
+// its slow path, ~5 µs for this one, a few percent of a GET's CPU (bench:http).
 function projectView(row: ProjectRow, timers: PendingTimer[]) {
-  const definition = definitionOf(row)
-  const events = definition.events as Record<string, { label: string; roles: readonly string[] }>
-  return {
-    ...summaryView(row),
-    nextEvents: acceptedEvents(definition, row.state).map((type) => ({
-      type,
-      label: events[type]!.label,
-      roles: [...events[type]!.roles],
-    })),
+  return Object.assign(summaryView(row), {
+    // Shared and frozen: the answer only writes it out.
+    nextEvents: nextEventsOf(definitionOf(row), row.state) as NextEvent[],
     context: (row.snapshot as { context: Record<string, unknown> }).context,
     timers: timers.map(viewTimer),
-  }
+  })
 }
 
 const etag = (version: number) => `"${version}"`
@@ -216,7 +230,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
           : [],
       )
       return {
-        items: result.items.map((p) => ({ ...summaryView(p), organizationName: names.get(p.organization_id) ?? '' })),
+        items: result.items.map((p) => Object.assign(summaryView(p), { organizationName: names.get(p.organization_id) ?? '' })),
         nextCursor: result.nextCursor,
       }
     },
