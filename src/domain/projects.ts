@@ -15,18 +15,31 @@ export async function getProject(db: Executor, id: string): Promise<ProjectRow> 
   return row
 }
 
-/** A project and its pending timers, read in one statement (one snapshot, one round trip). */
-// Runs on every GET of a project: compiled once and prepared.
-const projectWithTimers = compiledOnce(
-  (id: string) => sql<ProjectRow & { timers: PendingTimersJson }>`/* prepared */
-    select p.*, ${pendingTimersJson(sql.ref('p.id'))} as timers from project p where p.id = ${id}`,
+/** A project as answered: its row without the snapshot, its context as the JSON text PostgreSQL wrote, its pending timers. */
+export interface ProjectForView {
+  project: Omit<ProjectRow, 'snapshot'>
+  /** The snapshot's context, as JSON text: an answer passes it through rather than parse and write it again. */
+  contextJson: string
+  timers: PendingTimer[]
+}
+
+type ProjectForViewRow = Omit<ProjectRow, 'snapshot'> & { context_json: string; timers: PendingTimersJson }
+
+// Runs on every GET of a project: compiled once and prepared, one statement, one snapshot.
+const projectForView = compiledOnce(
+  (id: string) => sql<ProjectForViewRow>`/* prepared */
+    select p.id, p.type, p.machine_version, p.organization_id, p.year, p.title, p.state, p.phase, p.status,
+           p.version, p.created_at, p.updated_at,
+           (p.snapshot->'context')::text as context_json,
+           ${pendingTimersJson(sql.ref('p.id'))} as timers
+      from project p where p.id = ${id}`,
 )
 
-export async function getProjectWithTimers(db: Executor, id: string): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
-  const row = (await projectWithTimers(db, id)).rows[0]
+export async function getProjectForView(db: Executor, id: string): Promise<ProjectForView> {
+  const row = (await projectForView(db, id)).rows[0]
   if (!row) throw notFound('project', id, 'PROJECT_NOT_FOUND')
-  const { timers, ...project } = row
-  return { project, timers: pendingTimersFromJson(timers) }
+  // The row goes on as the project with its two extra columns, typed away, rather than copied without them.
+  return { project: row, contextJson: row.context_json, timers: pendingTimersFromJson(row.timers) }
 }
 
 export interface ProjectFilter {

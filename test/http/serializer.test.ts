@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { freeFormAsAny, responseSerializer } from '../../src/http/serializer.js'
+import { freeFormAsAny, RawJson, responseSerializer } from '../../src/http/serializer.js'
 
 const compile = (schema: z.ZodType, checked: boolean) =>
   responseSerializer({ checked })({ schema, method: 'GET', url: '/x', httpStatus: '200' } as never) as (data: unknown) => string
@@ -42,5 +42,29 @@ describe('the response serializer', () => {
     expect(properties.example).toEqual(schema.properties.example)
     const written = compile(view, false)({ id: 'p1', note: null, tags: [], context: { when: new Date('2026-01-01T00:00:00Z'), gone: undefined, list: [{ a: null }] } })
     expect(written).toBe('{"id":"p1","note":null,"tags":[],"context":{"when":"2026-01-01T00:00:00.000Z","list":[{"a":null}]}}')
+  })
+})
+
+describe('raw JSON in an answer', () => {
+  const view = z.object({ id: z.string(), context: z.record(z.string(), z.unknown()), after: z.number() })
+
+  it('writes a RawJson field’s text in its place, as it is', () => {
+    const text = '{"title": "流动党员云支部", "quote": "say \\"$&\\" and $1", "n": [1, 2]}'
+    for (const checked of [false, true]) {
+      const written = compile(view, checked)({ id: 'p1', context: new RawJson(text), after: 3 })
+      expect(written).toBe(`{"id":"p1","context":${text},"after":3}`)
+      expect(JSON.parse(written).context).toEqual(JSON.parse(text))
+    }
+  })
+
+  it('checked, compares the parsed text with what zod writes', () => {
+    const strict = z.object({ id: z.string(), context: z.object({ a: z.number() }).loose() })
+    expect(() => compile(strict, true)({ id: 'p1', context: new RawJson('{"a": "not a number"}') })).toThrow()
+  })
+
+  it('leaves answers without one alone, and refuses two', () => {
+    expect(compile(view, false)({ id: 'p1', context: { a: 1 }, after: 3 })).toBe('{"id":"p1","context":{"a":1},"after":3}')
+    const two = z.object({ a: z.record(z.string(), z.unknown()), b: z.record(z.string(), z.unknown()) })
+    expect(() => compile(two, false)({ a: new RawJson('{}'), b: new RawJson('{}') })).toThrow(/one RawJson/)
   })
 })
