@@ -18,22 +18,39 @@ export function responseSerializer(options: { checked: boolean }): FastifySerial
   return (route) => {
     const byZod = () => zodSerializerCompiler(route as never) as (data: unknown) => string
     let fast: (data: unknown) => string
+    let rawKeys: string[] | undefined
     try {
-      fast = fastJson(freeFormAsAny(z.toJSONSchema(route.schema, { io: 'output', unrepresentable: 'throw', reused: 'inline' })) as never)
+      const schema = freeFormAsAny(z.toJSONSchema(route.schema, { io: 'output', unrepresentable: 'throw', reused: 'inline' }))
+      rawKeys = freeFormKeys(schema)
+      fast = fastJson(schema as never)
     } catch {
       return withRawJson(byZod())
     }
-    if (!options.checked) return withRawJson(fast)
+    if (!options.checked) return withRawJson(fast, rawKeys)
     const zod = byZod()
+    const written = withRawJson(fast, rawKeys)
     return (data) => {
       const expected = zod(parsedRawJson(data))
-      const written = withRawJson(fast)(data)
-      if (!isDeepStrictEqual(JSON.parse(written), JSON.parse(expected))) {
-        throw new Error(`${route.method} ${route.url}: fast-json-stringify wrote ${written.slice(0, 500)} where zod wrote ${expected.slice(0, 500)}`)
+      const answer = written(data)
+      if (!isDeepStrictEqual(JSON.parse(answer), JSON.parse(expected))) {
+        throw new Error(`${route.method} ${route.url}: fast-json-stringify wrote ${answer.slice(0, 500)} where zod wrote ${expected.slice(0, 500)}`)
       }
-      return written
+      return answer
     }
   }
+}
+
+/** Top-level fields that may hold anything: where a RawJson may stand. */
+function freeFormKeys(schema: unknown): string[] {
+  type Node = { $ref?: string; $defs?: Record<string, Node>; properties?: Record<string, Record<string, unknown>> }
+  const root = schema as Node
+  // A schema with an id comes out as a reference to its definition.
+  const top = root.$ref?.startsWith('#/$defs/') ? root.$defs?.[root.$ref.slice('#/$defs/'.length)] : root
+  const properties = top?.properties
+  if (!properties) return []
+  return Object.entries(properties)
+    .filter(([, property]) => Object.keys(property).every((k) => k === 'description'))
+    .map(([key]) => key)
 }
 
 /**
@@ -50,21 +67,22 @@ export class RawJson {
 const placeholder = `djf-raw-json-${randomUUID()}`
 const quotedPlaceholder = JSON.stringify(placeholder)
 
-function withRawJson(write: (data: unknown) => string): (data: unknown) => string {
+/** `keys`: the fields where a RawJson may stand (all, when the schema is not known). */
+function withRawJson(write: (data: unknown) => string, keys?: readonly string[]): (data: unknown) => string {
+  if (keys && keys.length === 0) return write
   return (data) => {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return write(data)
-    let raw: RawJson | undefined
-    let rawKey = ''
-    for (const key in data) {
-      const value = (data as Record<string, unknown>)[key]
-      if (value instanceof RawJson) {
-        if (raw) throw new Error('an answer holds one RawJson at most')
-        raw = value
+    const fields = data as Record<string, unknown>
+    let rawKey: string | undefined
+    for (const key of keys ?? Object.keys(fields)) {
+      if (fields[key] instanceof RawJson) {
+        if (rawKey !== undefined) throw new Error('an answer holds one RawJson at most')
         rawKey = key
       }
     }
-    if (!raw) return write(data)
-    const copy: Record<string, unknown> = Object.assign({}, data as Record<string, unknown>)
+    if (rawKey === undefined) return write(data)
+    const raw = fields[rawKey] as RawJson
+    const copy: Record<string, unknown> = Object.assign({}, fields)
     copy[rawKey] = placeholder
     const written = write(copy)
     const at = written.indexOf(quotedPlaceholder)

@@ -57,6 +57,11 @@ describe('raw JSON in an answer', () => {
     }
   })
 
+  it('finds the field in a schema with an id (written as a reference to its definition)', () => {
+    const named = view.meta({ id: 'Named' })
+    expect(compile(named, false)({ id: 'p1', context: new RawJson('{"a": 1}'), after: 3 })).toBe('{"id":"p1","context":{"a": 1},"after":3}')
+  })
+
   it('checked, compares the parsed text with what zod writes', () => {
     const strict = z.object({ id: z.string(), context: z.object({ a: z.number() }).loose() })
     expect(() => compile(strict, true)({ id: 'p1', context: new RawJson('{"a": "not a number"}') })).toThrow()
