@@ -135,10 +135,14 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
 /** A state's meta (label, phase, deadlines) and whether it is final; undefined for a state the machine lacks. */
 export function stateMetaOf(definition: ProjectMachineDefinition, stateId: string): (StateMeta & { final: boolean }) | undefined {
   const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
-  const meta = node?.meta as StateMeta | undefined
-  // Not a spread followed by a field: V8 builds that on its slow path, and this runs for every project answered.
-  return meta ? Object.assign({}, meta, { final: node!.type === 'final' }) : undefined
+  if (!node?.meta) return undefined
+  // Built once per state node (it runs for every project answered), and frozen since it is shared.
+  let meta = metaByNode.get(node)
+  if (!meta) metaByNode.set(node, (meta = Object.freeze(Object.assign({}, node.meta as StateMeta, { final: node.type === 'final' }))))
+  return meta
 }
+
+const metaByNode = new WeakMap<AnyStateNode, StateMeta & { final: boolean }>()
 
 /** Event types the state accepts at all, in definition order (guards may still refuse them). */
 export function acceptedEvents(definition: ProjectMachineDefinition, stateId: string): string[] {
