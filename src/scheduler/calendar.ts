@@ -78,7 +78,26 @@ export function shanghaiDateTime(instant: Date): string {
   return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 23) + ' +08:00'
 }
 
+/** A year's calendar on the defaults; built once per year and defaults and shared (frozen): every event's deadlines read it. */
 export function defaultCalendar(year: number, defaults: CalendarDefaults = standardDefaults): YearCalendar {
+  let byYear = defaultCalendars.get(defaults)
+  if (!byYear) defaultCalendars.set(defaults, (byYear = new Map()))
+  let calendar = byYear.get(year)
+  if (!calendar) byYear.set(year, (calendar = deepFreeze(buildDefaultCalendar(year, defaults))))
+  return calendar
+}
+
+const defaultCalendars = new WeakMap<CalendarDefaults, Map<number, YearCalendar>>()
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+function buildDefaultCalendar(year: number, defaults: CalendarDefaults): YearCalendar {
   const meeting = (index: 0 | 1): ProgressMeeting => {
     const meetingAt = atLocalTime(year, defaults.progressMeetings[index], 9)
     const dueDay = new Date(Date.parse(`${shanghaiDate(meetingAt)}T00:00:00Z`) - defaults.reportLeadDays * 86_400_000)

@@ -44,3 +44,19 @@ describe('the year’s calendar in Asia/Shanghai', () => {
     expect(shanghaiDate(h2.reportDueAt)).toBe('2026-12-29')
   })
 })
+
+describe('calendars on the defaults', () => {
+  // Every event's deadlines read the year's calendar: built once per year and defaults, and shared.
+  it('are built once per year and defaults, and frozen since they are shared', () => {
+    expect(defaultCalendar(2031)).toBe(defaultCalendar(2031))
+    expect(Object.isFrozen(defaultCalendar(2031))).toBe(true)
+    expect(Object.isFrozen(defaultCalendar(2031).progressMeetings[0])).toBe(true)
+    expect(() => {
+      ;(defaultCalendar(2031) as { year: number }).year = 2032
+    }).toThrow(TypeError)
+    const later = { ...standardDefaults, declarationDeadline: { month: 4, day: 15 } }
+    expect(defaultCalendar(2031, later)).not.toBe(defaultCalendar(2031))
+    expect(defaultCalendar(2031, later).declarationDeadline.toISOString()).toBe('2031-04-15T15:59:59.999Z')
+    expect(defaultCalendar(2031).declarationDeadline.toISOString()).toBe('2031-03-31T15:59:59.999Z')
+  })
+})
