@@ -149,13 +149,14 @@ export function createEngine(options: EngineOptions) {
    * another writer moved it in between.
    */
   async function sendIfUnchanged(
+    executor: Executor,
     projectId: string,
     raw: { type: string } & Record<string, unknown>,
     sendOptions: SendOptions,
   ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] } | undefined> {
-    const loaded = await loadProjectForEvent(db, projectId, calendarDefaults, { lock: false })
-    const plan = await planLoaded(db, loaded, raw, sendOptions)
-    if (!(await writeTransitionIfUnchanged(db, plan))) return undefined
+    const loaded = await loadProjectForEvent(executor, projectId, calendarDefaults, { lock: false })
+    const plan = await planLoaded(executor, loaded, raw, sendOptions)
+    if (!(await writeTransitionIfUnchanged(executor, plan))) return undefined
     return { plan, timers: pendingTimersAfter(loaded.timers, plan) }
   }
 
@@ -167,7 +168,9 @@ export function createEngine(options: EngineOptions) {
     // Most events meet no other writer: the version check suffices. One that lost the race
     // queues on the row lock instead of retrying, so concurrent events on a project all land (I2).
     const { plan, timers } =
-      (await sendIfUnchanged(projectId, raw, sendOptions)) ??
+      // One connection for the read and the write (no transaction): under load a request then
+      // waits for the pool once, not twice, as the baseline's transaction does.
+      (await db.connection().execute((connection) => sendIfUnchanged(connection, projectId, raw, sendOptions))) ??
       (await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions)))
     logTransitions([plan])
     return { project: plan.project, timers, from: plan.from!, to: plan.to, event: plan.event.type }
