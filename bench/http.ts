@@ -18,14 +18,9 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
-import { sql } from 'kysely'
-import { createOrganization, getOrganization } from '../src/domain/organizations.js'
-import { ensureAdmin } from '../src/domain/principals.js'
-import { planStart } from '../src/engine/plan.js'
-import { writeTransitions } from '../src/engine/write.js'
-import { defaultCalendar } from '../src/scheduler/calendar.js'
 import { postgresCpu, postgresCpuBetween, processCpuSeconds } from './support/cpu.js'
 import { openBenchDatabase } from './support/database.js'
+import { benchToken, seedDrafts } from './support/drafts.js'
 
 if (!process.env.DATABASE_URL) throw new Error('bench:http compares against a bare pg server: set DATABASE_URL')
 const projects = Number(process.env.BENCH_PROJECTS ?? 100_000)
@@ -38,30 +33,9 @@ const profileDir = process.env.BENCH_PROFILE
 const routes: Route[] = process.env.BENCH_ROUTES === 'get' ? ['get'] : process.env.BENCH_ROUTES === 'post' ? ['post'] : ['post', 'get']
 
 const database = await openBenchDatabase(poolSize)
-const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]!.s
-const token = 'djf_bench_admin_token_0123456789'
-await ensureAdmin(database.db, token, new Date())
-const org = await getOrganization(
-  database.db,
-  (await createOrganization(database.db, { name: '压测党支部', category: 'village', secretary: '书记', leaderInCharge: '委员' }, new Date())).id,
-)
-
 const seedStart = performance.now()
-const ids: string[] = []
-const calendar = defaultCalendar(2027)
-for (let done = 0; done < projects; done += 1000) {
-  const plans = Array.from({ length: Math.min(1000, projects - done) }, (_, i) =>
-    planStart(
-      { type: 'innovation', organizationId: org.id, year: 2027, declaration: { title: `压测项目 ${done + i + 1}` } },
-      org,
-      { now: new Date(), actor: 'bench', calendarOf: () => calendar, minReviews: 3 },
-    ),
-  )
-  await database.db.transaction().execute((trx) => writeTransitions(trx, plans))
-  ids.push(...plans.map((p) => p.project.id))
-}
+const { ids, schema } = await seedDrafts(database, projects)
 const seedMs = performance.now() - seedStart
-await sql`analyze`.execute(database.db)
 
 const randomId = () => ids[Math.floor(Math.random() * ids.length)]
 const eventBody = JSON.stringify({ type: 'UPDATE_DECLARATION', declaration: { expectedResults: '压测' } })
@@ -90,7 +64,7 @@ async function startTarget(kind: 'engine' | 'bare') {
 
 type Kind = 'engine' | 'bare'
 type Route = 'post' | 'get'
-const headersOf: Record<Kind, Record<string, string>> = { engine: { authorization: `Bearer ${token}` }, bare: {} }
+const headersOf: Record<Kind, Record<string, string>> = { engine: { authorization: `Bearer ${benchToken}` }, bare: {} }
 
 function load(url: string, kind: Kind, route: Route, duration: number) {
   return autocannon({
