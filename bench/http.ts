@@ -15,12 +15,11 @@
  *   BENCH_PROFILE=dir          write --cpu-prof profiles of each server into dir/engine, dir/bare
  *                              (the largest file is the main thread's; the other is tsx's loader)
  */
-import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import { postgresCpu, postgresCpuBetween, processCpuSeconds } from './support/cpu.js'
 import { openBenchDatabase } from './support/database.js'
-import { benchToken, seedDrafts } from './support/drafts.js'
+import { seedDrafts } from './support/drafts.js'
+import { benchRequest, startTarget, type Kind, type Route } from './support/targets.js'
 
 if (!process.env.DATABASE_URL) throw new Error('bench:http compares against a bare pg server: set DATABASE_URL')
 const projects = Number(process.env.BENCH_PROJECTS ?? 100_000)
@@ -37,50 +36,8 @@ const seedStart = performance.now()
 const { ids, schema } = await seedDrafts(database, projects)
 const seedMs = performance.now() - seedStart
 
-const randomId = () => ids[Math.floor(Math.random() * ids.length)]
-const eventBody = JSON.stringify({ type: 'UPDATE_DECLARATION', declaration: { expectedResults: '压测' } })
-
-/** Starts a server process and resolves once it prints where it listens. */
-async function startTarget(kind: 'engine' | 'bare') {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${kind}`] : []), 'bench/support/http-target.ts', kind],
-    { env: { ...process.env, BENCH_SCHEMA: schema, BENCH_POOL: String(poolSize) }, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
-  const first = await lines.next()
-  if (first.done) throw new Error(`the ${kind} server exited before listening`)
-  const { url } = JSON.parse(first.value) as { url: string }
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM')
-      const last = await lines.next()
-      return (JSON.parse(last.value) as { peakRssMiB: number }).peakRssMiB
-    },
-  }
-}
-
-type Kind = 'engine' | 'bare'
-type Route = 'post' | 'get'
-const headersOf: Record<Kind, Record<string, string>> = { engine: { authorization: `Bearer ${benchToken}` }, bare: {} }
-
 function load(url: string, kind: Kind, route: Route, duration: number) {
-  return autocannon({
-    url,
-    connections,
-    duration,
-    requests: [
-      route === 'post'
-        ? {
-            method: 'POST',
-            headers: { ...headersOf[kind], 'content-type': 'application/json' },
-            setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}/events`, body: eventBody }),
-          }
-        : { method: 'GET', headers: headersOf[kind], setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}` }) },
-    ],
-  })
+  return autocannon({ url, connections, duration, requests: [benchRequest(kind, route, ids)] })
 }
 
 /** One run of `seconds`, with where each request's time went: the server's CPU and the local PostgreSQL's. */
@@ -104,14 +61,16 @@ async function measure(target: { url: string; pid: number }, kind: Kind, route: 
 // Both servers run side by side and take turns, round after round, so that a machine whose
 // speed drifts (a shared VM) slows both alike; the figures are each side's medians.
 const kinds: Kind[] = only === 'bare' ? ['bare'] : only === 'engine' ? ['engine'] : ['engine', 'bare']
-const targets = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await startTarget(kind)] as const))) as Record<Kind, Awaited<ReturnType<typeof startTarget>>>
+const startOne = (kind: Kind) =>
+  startTarget(kind, { schema, poolSize, ...(profileDir ? { node: ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${kind}`] } : {}) })
+const targets = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await startOne(kind)] as const))) as Record<Kind, Awaited<ReturnType<typeof startTarget>>>
 for (const kind of kinds) for (const route of routes) await load(targets[kind].url, kind, route, 2) // warm the JIT and the pools
 const runs: Record<Kind, Record<Route, Array<Awaited<ReturnType<typeof measure>>>>> = { engine: { post: [], get: [] }, bare: { post: [], get: [] } }
 for (let round = 0; round < rounds; round++) {
   for (const route of routes) for (const kind of kinds) runs[kind][route].push(await measure(targets[kind], kind, route))
 }
 const peakRss: Partial<Record<Kind, number>> = {}
-for (const kind of kinds) peakRss[kind] = await targets[kind].stop()
+for (const kind of kinds) peakRss[kind] = (await targets[kind].stop()).peakRssMiB
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const summary = (kind: Kind) => {

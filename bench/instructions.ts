@@ -10,63 +10,40 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:instructions
  *   BENCH_PROJECTS=10000 BENCH_WARM=3000 BENCH_REQUESTS=1000 BENCH_ROUTES=get|post (get)
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import { openBenchDatabase } from './support/database.js'
-import { benchToken, seedDrafts } from './support/drafts.js'
+import { seedDrafts } from './support/drafts.js'
+import { benchRequest, startTarget, type Kind, type Route } from './support/targets.js'
 
 if (!process.env.DATABASE_URL) throw new Error('bench:instructions compares against a bare pg server: set DATABASE_URL')
 const projects = Number(process.env.BENCH_PROJECTS ?? 10_000)
 const warm = Number(process.env.BENCH_WARM ?? 3000)
 const counted = Number(process.env.BENCH_REQUESTS ?? 1000)
-const route = process.env.BENCH_ROUTES === 'post' ? 'post' : 'get'
+const route: Route = process.env.BENCH_ROUTES === 'post' ? 'post' : 'get'
 
 const database = await openBenchDatabase(10)
 const { ids, schema } = await seedDrafts(database, projects)
-const randomId = () => ids[Math.floor(Math.random() * ids.length)]
-const eventBody = JSON.stringify({ type: 'UPDATE_DECLARATION', declaration: { expectedResults: '压测' } })
 const out = mkdtempSync(join(tmpdir(), 'djf-callgrind-'))
 
-type Kind = 'engine' | 'bare'
-
 async function instructionsPerRequest(kind: Kind): Promise<number> {
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}/${kind}.%p`,
-     process.execPath, '--import', 'tsx', 'bench/support/http-target.ts', kind],
-    { env: { ...process.env, BENCH_SCHEMA: schema, BENCH_POOL: '10' }, stdio: ['ignore', 'pipe', 'ignore'] },
-  )
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
-  const first = await lines.next()
-  if (first.done) throw new Error(`the ${kind} server did not start under valgrind`)
-  const { url } = JSON.parse(first.value) as { url: string }
-  const headers: Record<string, string> = kind === 'engine' ? { authorization: `Bearer ${benchToken}` } : {}
-  const requests = (amount: number) =>
-    autocannon({
-      url,
-      connections: 8,
-      amount,
-      requests: [
-        route === 'post'
-          ? {
-              method: 'POST',
-              headers: { ...headers, 'content-type': 'application/json' },
-              setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}/events`, body: eventBody }),
-            }
-          : { method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `/api/v1/projects/${randomId()}` }) },
-      ],
-    })
+  const target = await startTarget(kind, {
+    schema,
+    poolSize: 10,
+    under: ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}/${kind}.%p`],
+    quiet: true,
+  })
+  const requests = (amount: number) => autocannon({ url: target.url, connections: 8, amount, requests: [benchRequest(kind, route, ids)] })
   await requests(warm)
-  execFileSync('callgrind_control', ['--instr=on', String(child.pid)], { stdio: 'ignore' })
+  const control = (flag: string) => execFileSync('callgrind_control', [flag, String(target.pid)], { stdio: 'ignore' })
+  control('--instr=on')
   const result = await requests(counted)
-  execFileSync('callgrind_control', ['--instr=off', String(child.pid)], { stdio: 'ignore' })
-  execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' })
-  child.kill('SIGTERM')
-  await lines.next()
+  control('--instr=off')
+  control('--dump')
+  await target.stop()
   if (result.non2xx || result.errors) throw new Error(`${kind}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
   const dumps = readdirSync(out).filter((f) => f.startsWith(`${kind}.`) && f.endsWith('.1'))
   const totals = dumps.map((f) => Number(/^totals: (\d+)/m.exec(readFileSync(join(out, f), 'utf8'))?.[1] ?? NaN))
