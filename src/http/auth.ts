@@ -7,6 +7,7 @@ import { assertRole } from '../domain/access.js'
 import { authenticate, checkPrincipal, hashToken, type Authentication, type Scope } from '../domain/principals.js'
 import type { Clock } from '../engine/clock.js'
 import { Refusal } from '../errors.js'
+import { pagePath } from './security-headers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,7 +16,8 @@ declare module 'fastify' {
 }
 
 /** Paths anyone may reach: liveness, the API's documentation, and the console's pages (its API calls carry a token). */
-const publicPath = /^\/(?:(?:health|openapi\.json)(?:\?|$)|(?:docs|admin)(?:\/|\?|$))/
+const livenessAndSpec = /^\/(?:health|openapi\.json)(?:\?|$)/
+const publicPath = (url: string) => pagePath.test(url) || livenessAndSpec.test(url)
 const bearer = /^Bearer\s+(\S+)$/i
 
 const messages = {
@@ -65,7 +67,7 @@ export const authentication = fp(async (app: FastifyInstance, options: { db: Exe
   app.decorateRequest('principal', null)
   // Callback style, not async: a remembered principal admits the request without a promise.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (publicPath.test(request.url)) return done()
+    if (publicPath(request.url)) return done()
     const token = request.headers.authorization?.match(bearer)?.[1]
     if (!token) return done(new Refusal(401, 'TOKEN_MISSING', messages.TOKEN_MISSING))
     const now = options.clock.now()

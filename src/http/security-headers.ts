@@ -36,7 +36,7 @@ export function helmetHeaders(): Headers {
 const apiHeaderNames = new Set(['cross-origin-resource-policy', 'referrer-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options'])
 
 /** Pages a browser renders: the API's documentation and the administrators' console. */
-const pagePath = /^\/(?:docs|admin)(?:\/|\?|$)/
+export const pagePath = /^\/(?:docs|admin)(?:\/|\?|$)/
 
 export const securityHeaders = fp(async (app: FastifyInstance) => {
   const pageHeaders = helmetHeaders()
