@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { currentDefinition, projectTypes } from '../../machines/index.js'
+import { acceptedEvents, currentDefinition, projectTypes, type ProjectType } from '../../machines/index.js'
 import type { Engine } from '../../src/engine/engine.js'
 import { createTestApp } from '../support/app.js'
 import { openTestDatabase, type TestDatabase } from '../support/databases.js'
@@ -14,6 +14,13 @@ import { seedProgramme } from '../support/programme.js'
  * final one, no state twice — generated from the machine definition and replayed through the API.
  * Deadline events are the scheduler's, so those steps go through the engine as the scheduler sends them.
  */
+/** What the answer's nextEvents must say in a state, read from the machine definition (I5). */
+function nextEventsIn(type: ProjectType, state: string) {
+  const definition = currentDefinition(type)
+  const events = definition.events as Record<string, { label: string; roles: readonly string[] }>
+  return acceptedEvents(definition, state).map((event) => ({ type: event, label: events[event]!.label, roles: [...events[event]!.roles] }))
+}
+
 describe('every simple path of every machine, replayed through the API', () => {
   let database: TestDatabase
   let app: FastifyInstance
@@ -44,6 +51,7 @@ describe('every simple path of every machine, replayed through the API', () => {
       const id = created.id as string
       // Every answer is the project as stored, pending timers included.
       expect(created).toEqual(await api.get(id))
+      expect(created.nextEvents).toEqual(nextEventsIn(type, created.state as string))
       for (const edge of path) {
         const needs = preconditions[`${edge.from}:${edge.event}:${edge.to}`] ?? preconditions[`${edge.from}:${edge.event}`] ?? []
         for (const step of needs) expect(await api.send(id, step)).toEqual(await api.get(id))
@@ -52,6 +60,8 @@ describe('every simple path of every machine, replayed through the API', () => {
         if (!answer) await engine.send(id, step, { actor: 'scheduler' })
         const stored = await api.get(id)
         expect(stored.state, `${path.map((e) => e.event).join(' → ')}`).toBe(edge.to)
+        // Every state of every machine says what it accepts next, from its own machine (answers are shared per state).
+        expect(stored.nextEvents).toEqual(nextEventsIn(type, edge.to))
         if (answer) expect(answer).toEqual(stored)
       }
     }
