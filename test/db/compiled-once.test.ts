@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectPostgres } from '../../src/db/connect.js'
 import { compiledOnce } from '../../src/db/prepared.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 
@@ -29,5 +30,22 @@ describe.each(databaseKinds)('statements compiled once, on %s', (kind) => {
     await expect(twice(database.db, 1)).rejects.toThrow(/not its arguments in order/)
     const inlined = compiledOnce((a: number) => sql`select ${sql.lit(a)}::int`)
     await expect(inlined(database.db, 1)).rejects.toThrow(/not its arguments in order/)
+  })
+
+  // On PostgreSQL a marked statement goes to pg as a named Query the service builds itself:
+  // its errors must come back as pg's, and the connection must serve the next statement.
+  it('gives back a prepared statement’s error, and the connection goes on', async () => {
+    const ratio = compiledOnce((a: number) => sql<{ r: number }>`/* prepared */ select 10 / ${a}::int as r`)
+    // One connection, so the statements after the error run on the one that saw it.
+    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]!.s
+    const single = kind === 'postgres' ? connectPostgres(process.env.TEST_DATABASE_URL!, { searchPath: schema, max: 1 }) : database
+    try {
+      await expect(ratio(single.db, 0)).rejects.toMatchObject({ message: expect.stringMatching(/division by zero/) })
+      expect((await ratio(single.db, 5)).rows).toEqual([{ r: 2 }])
+      await expect(single.db.transaction().execute((trx) => ratio(trx, 0))).rejects.toThrow(/division by zero/)
+      expect((await ratio(single.db, 2)).rows).toEqual([{ r: 5 }])
+    } finally {
+      if (single !== database) await single.close()
+    }
   })
 })
