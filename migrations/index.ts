@@ -4,6 +4,7 @@ import * as calendar from './2026-11-26T01-00-calendar.js'
 import * as programme from './2026-11-26T02-00-programme.js'
 import * as integration from './2026-11-26T03-00-integration.js'
 import * as listingIndexes from './2026-11-26T04-00-listing-indexes.js'
+import * as feedPositions from './2026-12-01T00-00-feed-positions.js'
 
 /** An explicit barrel, so migrations load the same way under tsx, vitest and tsc. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26T02-00-programme': programme,
   '2026-11-26T03-00-integration': integration,
   '2026-11-26T04-00-listing-indexes': listingIndexes,
+  '2026-12-01T00-00-feed-positions': feedPositions,
 }

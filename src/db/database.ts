@@ -10,7 +10,7 @@ import type { TownSystemTable } from './tables/system.js'
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from './tables/webhook.js'
 import type { ProjectHistoryTable } from './tables/history.js'
 import type { OrganizationTable } from './tables/organization.js'
-import type { OutboxTable } from './tables/outbox.js'
+import type { FeedHeadTable, OutboxTable } from './tables/outbox.js'
 import type { ProjectTable } from './tables/project.js'
 import type { TimerTable } from './tables/timer.js'
 
@@ -20,6 +20,7 @@ export interface Database {
   project_history: ProjectHistoryTable
   timer: TimerTable
   outbox: OutboxTable
+  feed_head: FeedHeadTable
   calendar: CalendarTable
   calendar_change: CalendarChangeTable
   handbook_version: HandbookVersionTable

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { sql } from 'kysely'
 import type { Executor } from '../db/database.js'
 import type { WebhookRow } from '../db/tables/webhook.js'
 import { notFound } from '../errors.js'
+import { feedHead } from './feed.js'
 
 /** Webhook subscriptions and their deliveries (issue 5). */
 export async function createWebhook(
@@ -11,8 +11,8 @@ export async function createWebhook(
   actor: string,
   now: Date,
 ): Promise<WebhookRow> {
-  // Start at the feed's present: events committed from now on are delivered.
-  const start = await sql<{ txid: string }>`select (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)::text as txid`.execute(db)
+  // Start at the feed's present: events positioned from now on are delivered.
+  const start = await feedHead(db)
   return db
     .insertInto('webhook')
     .values({
@@ -23,8 +23,7 @@ export async function createWebhook(
       enabled: true,
       consecutive_failures: 0,
       disabled_reason: null,
-      cursor_txid: start.rows[0]!.txid,
-      cursor_id: '9223372036854775807',
+      cursor_position: start,
       created_by: actor,
       created_at: now,
     })

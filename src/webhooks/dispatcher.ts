@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DB } from '../db/database.js'
 import type { WebhookDeliveryRow, WebhookRow } from '../db/tables/webhook.js'
-import { readFeed } from '../domain/feed.js'
+import { positionCommitted, readFeed } from '../domain/feed.js'
 import type { Clock } from '../engine/clock.js'
 import { sign } from './signature.js'
 
@@ -45,12 +45,13 @@ export function createDispatcher(options: DispatcherOptions) {
   /** Copies feed events past each webhook's cursor into deliveries; returns how many. */
   async function fanOut(): Promise<number> {
     let created = 0
+    await positionCommitted(db)
     const webhooks = await db.selectFrom('webhook').select('id').execute()
     for (const { id } of webhooks) {
       created += await db.transaction().execute(async (trx) => {
         const webhook = await trx.selectFrom('webhook').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst()
         if (!webhook) return 0
-        const { items, position } = await readFeed(trx, { txid: webhook.cursor_txid, id: webhook.cursor_id }, FAN_OUT_BATCH)
+        const { items, position } = await readFeed(trx, webhook.cursor_position, FAN_OUT_BATCH)
         if (items.length === 0) return 0
         const topics = webhook.topics as string[]
         const wanted = items.filter((e) => topics.length === 0 || topics.includes(e.topic))
@@ -77,7 +78,7 @@ export function createDispatcher(options: DispatcherOptions) {
             .onConflict((oc) => oc.columns(['webhook_id', 'outbox_id']).doNothing())
             .execute()
         }
-        await trx.updateTable('webhook').set({ cursor_txid: position.txid, cursor_id: position.id }).where('id', '=', webhook.id).execute()
+        await trx.updateTable('webhook').set({ cursor_position: position }).where('id', '=', webhook.id).execute()
         return wanted.length
       })
     }

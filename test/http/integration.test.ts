@@ -226,8 +226,7 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
       })()
       for (let i = 0; i < 5; i++) await pull()
       await writer
-      // The feed holds rows back while any older transaction in the database runs (other suites share
-      // the PostgreSQL database), so the reader keeps pulling until it has caught up, as a client would.
+      // A reader keeps pulling until it has caught up, as a client would.
       const total = async () => Number((await database.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
       for (let i = 0; i < 100 && all.length < (await total()); i++) {
         await pull()

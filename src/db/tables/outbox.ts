@@ -3,8 +3,8 @@ import type { Generated, Insertable, Selectable } from 'kysely'
 /** What the outside world must hear, written with the change that caused it. */
 export interface OutboxTable {
   id: Generated<string>
-  /** The writing transaction's id (xid8): the feed serves rows in (txid, id) order once committed. */
-  txid: Generated<string>
+  /** Given by the feed's positioner once the row is committed (dense, growing); null until then. */
+  position: Generated<string | null>
   project_id: string | null
   topic: string
   payload: unknown
@@ -13,3 +13,9 @@ export interface OutboxTable {
 
 export type OutboxRow = Selectable<OutboxTable>
 export type NewOutboxRow = Insertable<OutboxTable>
+
+/** One row: the last feed position given. Its row lock is the positioner's. */
+export interface FeedHeadTable {
+  singleton: boolean
+  position: string
+}

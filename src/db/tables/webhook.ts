@@ -10,9 +10,8 @@ export interface WebhookTable {
   enabled: boolean
   consecutive_failures: number
   disabled_reason: string | null
-  /** Where in the event feed fan-out has reached for this webhook. */
-  cursor_txid: string
-  cursor_id: string
+  /** The feed position fan-out has reached for this webhook. */
+  cursor_position: string
   created_by: string
   created_at: Date
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
-import { decodeFeedCursor, encodeFeedCursor, feedStart, readFeed } from '../../domain/feed.js'
-import { allow } from '../auth.js'
+import { encodeFeedCursor, feedStart, positionCommitted, positionOfCursor, readFeed } from '../../domain/feed.js'
+import { confinedTo } from '../../domain/access.js'
+import { allow, principalOf } from '../auth.js'
 import { errorResponses } from '../schemas.js'
 
 const feedEvent = z
@@ -24,7 +25,7 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       preHandler: allow(['admin', 'system'], 'events:read'),
       schema: {
         tags: ['events'],
-        summary: 'Events in commit order after a cursor (omit it to start from the beginning)',
+        summary: 'Events in commit order after a cursor; a token bound to an organization sees its projects’ only (omit it to start from the beginning)',
         querystring: z.object({
           after: z.string().max(200).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -34,9 +35,11 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       },
     },
     async (request) => {
-      const after = request.query.after ? decodeFeedCursor(request.query.after) : feedStart
+      const after = request.query.after ? await positionOfCursor(deps.db, request.query.after) : feedStart
       const topics = request.query.topic?.split(',').map((t) => t.trim()).filter(Boolean)
-      const { items, position } = await readFeed(deps.db, after, request.query.limit, topics)
+      // Number what has committed since the last reader, so a poller sees it now.
+      await positionCommitted(deps.db)
+      const { items, position } = await readFeed(deps.db, after, request.query.limit, { topics, organizationId: confinedTo(principalOf(request)) })
       return { items, nextCursor: encodeFeedCursor(position) }
     },
   )
