@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { DB, Executor } from '../db/database.js'
+import { inTransaction } from '../db/transaction.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import { loadCalendars } from '../domain/calendars.js'
 import { getOrganization } from '../domain/organizations.js'
@@ -37,6 +38,8 @@ export interface SendOptions {
   principal?: PrincipalRow | undefined
   /** If-Match: refuse unless the project is still at this version. */
   expectedVersion?: number | undefined
+  /** A transaction the caller holds (a keyed request's): the event is written in it, under the row lock. */
+  executor?: Executor | undefined
 }
 
 export interface TransitionResult {
@@ -83,9 +86,14 @@ export function createEngine(options: EngineOptions) {
     }
   }
 
-  async function start(input: StartProject, actor: string, principal?: PrincipalRow): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
+  async function start(
+    input: StartProject,
+    actor: string,
+    principal?: PrincipalRow,
+    executor: Executor = db,
+  ): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
     if (principal) assertMayDeclare(principal, input.organizationId)
-    const plan = await db.transaction().execute(async (trx) => {
+    const plan = await inTransaction(executor, async (trx) => {
       // Locking the organization serializes its declarations, so "one foundation a year" holds under concurrency.
       const organization = await getOrganization(trx, input.organizationId, { forUpdate: true })
       const calendarOf = await loadCalendars(trx, [input.year], calendarDefaults)
@@ -167,11 +175,12 @@ export function createEngine(options: EngineOptions) {
   ): Promise<TransitionResult> {
     // Most events meet no other writer: the version check suffices. One that lost the race
     // queues on the row lock instead of retrying, so concurrent events on a project all land (I2).
-    const { plan, timers } =
-      // One connection for the read and the write (no transaction): under load a request then
-      // waits for the pool once, not twice, as the baseline's transaction does.
-      (await db.connection().execute((connection) => sendIfUnchanged(connection, projectId, raw, sendOptions))) ??
-      (await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions)))
+    const { plan, timers } = sendOptions.executor?.isTransaction
+      ? await sendWithin(sendOptions.executor, projectId, raw, sendOptions)
+      : // One connection for the read and the write (no transaction): under load a request then
+        // waits for the pool once, not twice, as the baseline's transaction does.
+        ((await db.connection().execute((connection) => sendIfUnchanged(connection, projectId, raw, sendOptions))) ??
+        (await db.transaction().execute((trx) => sendWithin(trx, projectId, raw, sendOptions))))
     logTransitions([plan])
     return { project: plan.project, timers, from: plan.from!, to: plan.to, event: plan.event.type }
   }

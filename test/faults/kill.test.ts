@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
+import type { ChildProcess } from 'node:child_process'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { currentDefinition, type ProjectType, type StateMeta } from '../../machines/index.js'
 import { openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, pathTo } from '../support/fixtures.js'
 import { seedProgramme } from '../support/programme.js'
+import { freePort, startServiceProcess } from '../support/service-process.js'
 
 /**
  * I3 under a real crash: the service is killed with SIGKILL during a burst of transitions and
@@ -17,27 +17,15 @@ describe.runIf(process.env.TEST_DATABASE_URL)('SIGKILL during a burst of transit
   let database: TestDatabase
   let schema: string
   let child: ChildProcess | undefined
-  // A port the system hands out now, rather than a random one that an outgoing connection may hold.
   let port = 0
   let base = ''
 
   const start = async () => {
     const url = new URL(process.env.TEST_DATABASE_URL!)
     url.searchParams.set('options', `-c search_path=${schema}`)
-    const started = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    child = started
-    let stderr = ''
-    started.stderr!.on('data', (chunk) => (stderr += chunk))
-    // A fresh clone's first start compiles every file (tsx) while the other test worker runs: allow a minute.
-    for (let i = 0; i < 600 && started.exitCode === null; i++) {
-      const up = await fetch(`${base}/health`).then((r) => r.ok, () => false)
-      if (up) return
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    throw new Error(`the service did not start (exit code ${started.exitCode}): ${stderr.slice(-2000)}`)
+    const started = await startServiceProcess(port, { DATABASE_URL: url.toString(), ADMIN_TOKEN: ADMIN })
+    child = started.child
+    base = started.base
   }
   const call = (method: string, path: string, body?: object) =>
     fetch(`${base}/api/v1${path}`, {
@@ -47,13 +35,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('SIGKILL during a burst of transit
     })
 
   beforeAll(async () => {
-    port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo
-        probe.close(() => resolve(port))
-      })
-    })
-    base = `http://127.0.0.1:${port}`
+    port = await freePort()
     database = await openTestDatabase('postgres')
     schema = (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]!.s
     await seedProgramme(database.db)

@@ -26,6 +26,8 @@ export const clockRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     '/admin/clock',
     {
       preHandler: adminOnly,
+      // Its timers fire batch by batch, not in one transaction; moving to an instant already reached does nothing.
+      config: { idempotency: false },
       schema: {
         tags: ['admin'],
         summary: 'Manual clock only (CLOCK=manual): move time forward; returns when every timer due by then has fired, in order',

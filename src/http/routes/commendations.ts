@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { inTransaction } from '../../db/transaction.js'
+import { executorOf } from '../idempotency.js'
 import type { AppDeps } from '../../app.js'
 import { adminOnly, principalOf } from '../auth.js'
 import { commendationKinds, commendationLevels, recipientTypes } from '../../db/tables/commendation.js'
@@ -52,9 +54,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       },
     },
     async (request, reply) => {
-      const rows = await deps.db
-        .transaction()
-        .execute((trx) =>
+      const rows = await inTransaction(executorOf(request, deps.db), (trx) =>
           commend(
             trx,
             { ...request.body, awardedAt: new Date(`${request.body.awardedAt}T00:00:00+08:00`) },

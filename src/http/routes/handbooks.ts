@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { inTransaction } from '../../db/transaction.js'
+import { executorOf } from '../idempotency.js'
 import { organizationCategories, organizationCategoryLabels } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import { adminOnly, principalOf } from '../auth.js'
@@ -61,9 +63,7 @@ export const handbookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
       },
     },
     async (request, reply) => {
-      const row = await deps.db
-        .transaction()
-        .execute((trx) => publishHandbookVersion(trx, request.body, principalOf(request).name, deps.clock.now()))
+      const row = await inTransaction(executorOf(request, deps.db), (trx) => publishHandbookVersion(trx, request.body, principalOf(request).name, deps.clock.now()))
       return reply
         .code(201)
         .header('location', `/api/v1/handbooks/${row.version}`)

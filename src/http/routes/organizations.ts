@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { inTransaction } from '../../db/transaction.js'
+import { executorOf } from '../idempotency.js'
 import { organizationCategories, organizationCategoryLabels } from '../../../machines/index.js'
 import type { OrganizationRow } from '../../db/tables/organization.js'
 import { createOrganization, getOrganization, listOrganizations } from '../../domain/organizations.js'
@@ -56,7 +58,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       },
     },
     async (request, reply) => {
-      const row = await deps.db.transaction().execute((trx) => createOrganization(trx, request.body, deps.clock.now()))
+      const row = await inTransaction(executorOf(request, deps.db), (trx) => createOrganization(trx, request.body, deps.clock.now()))
       return reply.code(201).header('location', `/api/v1/organizations/${row.id}`).send(view(row))
     },
   )

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { executorOf } from '../idempotency.js'
 import { roles } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import type { PrincipalRow } from '../../db/tables/principal.js'
@@ -41,6 +42,8 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/principals',
     {
       preHandler: adminOnly,
+      // The token is shown once and never stored: a retry with the same key learns only that it was made.
+      config: { idempotency: 'withoutBody' },
       schema: {
         tags: ['principals'],
         summary: 'Create a principal and its API token; the token is shown only in this response',
@@ -57,7 +60,7 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     async (request, reply) => {
       const { expiresAt, ...rest } = request.body
       const { principal, token } = await createPrincipal(
-        deps.db,
+        executorOf(request, deps.db),
         { ...rest, expiresAt: expiresAt ? new Date(expiresAt) : undefined },
         principalOf(request).name,
         deps.clock.now(),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { executorOf } from '../idempotency.js'
 import {
   acceptedEvents,
   organizationCategories,
@@ -183,7 +184,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     },
     async (request, reply) => {
       const principal = principalOf(request)
-      const { project: row, timers } = await deps.engine.start(request.body, principal.name, principal)
+      const { project: row, timers } = await deps.engine.start(request.body, principal.name, principal, executorOf(request, deps.db))
       return reply
         .code(201)
         .header('location', `/api/v1/projects/${row.id}`)
@@ -275,6 +276,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         actor: principal.name,
         principal,
         expectedVersion: parseIfMatch(request.headers['if-match']),
+        executor: executorOf(request, deps.db),
       })
       return reply.header('etag', etag(result.project.version)).send(projectView(result.project, contextOf(result.project), result.timers))
     },

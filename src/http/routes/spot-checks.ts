@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { inTransaction } from '../../db/transaction.js'
+import { executorOf } from '../idempotency.js'
 import { organizationCategories, type ProjectContext } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import { adminOnly, allow, principalOf } from '../auth.js'
@@ -62,7 +64,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       },
     },
     async (request, reply) => {
-      const row = await deps.db.transaction().execute((trx) => drawSpotCheck(trx, request.body, principalOf(request).name, deps.clock.now()))
+      const row = await inTransaction(executorOf(request, deps.db), (trx) => drawSpotCheck(trx, request.body, principalOf(request).name, deps.clock.now()))
       return reply.code(201).header('location', `/api/v1/spot-checks/${row.id}`).send(view(row))
     },
   )

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { executorOf } from '../idempotency.js'
 import type { AppDeps } from '../../app.js'
 import { adminOnly, principalOf } from '../auth.js'
 import type { TownSystemRow } from '../../db/tables/system.js'
@@ -69,7 +70,8 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
       },
     },
     async (request, reply) => {
-      const system = await getSystem(deps.db, request.params.id)
+      const executor = executorOf(request, deps.db)
+      const system = await getSystem(executor, request.params.id)
       const sourcePractice = { projectId: system.source_project_id, systemId: system.id, description: system.title }
       const { project } = await deps.engine.start(
         {
@@ -80,6 +82,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         },
         principalOf(request).name,
         principalOf(request),
+        executor,
       )
       return reply
         .code(201)

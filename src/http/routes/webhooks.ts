@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { executorOf } from '../idempotency.js'
 import type { AppDeps } from '../../app.js'
 import type { WebhookRow } from '../../db/tables/webhook.js'
 import { createWebhook, enableWebhook, getWebhook, listDeliveries, listWebhooks, redeliverFailed } from '../../domain/webhooks.js'
@@ -50,7 +51,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      const row = await createWebhook(deps.db, request.body, principalOf(request).name, deps.clock.now())
+      const row = await createWebhook(executorOf(request, deps.db), request.body, principalOf(request).name, deps.clock.now())
       return reply.code(201).header('location', `/api/v1/webhooks/${row.id}`).send(view(row))
     },
   )
@@ -123,7 +124,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.post(
     '/webhooks/:id/enable',
     { preHandler: adminOnly, schema: { tags: ['events'], summary: 'Re-enable a disabled webhook', params: idParams, response: { 200: webhookView, ...errorResponses } } },
-    async (request) => view(await enableWebhook(deps.db, request.params.id)),
+    async (request) => view(await enableWebhook(executorOf(request, deps.db), request.params.id)),
   )
 
   app.post(
@@ -137,6 +138,6 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         response: { 200: z.object({ requeued: z.number().int() }), ...errorResponses },
       },
     },
-    async (request) => ({ requeued: await redeliverFailed(deps.db, request.params.id, deps.clock.now()) }),
+    async (request) => ({ requeued: await redeliverFailed(executorOf(request, deps.db), request.params.id, deps.clock.now()) }),
   )
 }
