@@ -9,7 +9,7 @@ import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import { Refusal } from './errors.js'
 import { adminConsole } from './http/admin-console.js'
-import { authentication } from './http/auth.js'
+import { accessControl, authentication } from './http/auth.js'
 import { errorHandler } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
@@ -54,6 +54,8 @@ export interface AppOptions {
   checkResponses?: boolean
   /** How long an authenticated principal is remembered (ms); 0 reads it on every request. */
   authCacheMs?: number
+  /** The principal cache's clock in milliseconds (tests move it); performance.now by default. */
+  authCacheClock?: () => number
   /** Requests per principal (or address, before authentication) per minute. */
   rateLimitPerMinute?: number
 }
@@ -87,7 +89,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   await app.register(errorHandler)
   await app.register(securityHeaders)
   if (options.corsOrigins?.length) await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['etag', 'location', 'x-request-id'] })
-  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000 })
+  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000, cacheClock: options.authCacheClock })
+  await app.register(accessControl)
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? 1200,
     timeWindow: 60_000,

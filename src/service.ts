@@ -21,6 +21,7 @@ export interface ServiceOptions {
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
   authCacheMs?: number
+  authCacheClock?: () => number
   /** Prove every answer equal to what zod would write (tests). */
   checkResponses?: boolean
   webhookIntervalMs?: number
@@ -45,6 +46,7 @@ export async function createService(options: ServiceOptions) {
       corsOrigins: options.corsOrigins ?? [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
       authCacheMs: options.authCacheMs ?? 5000,
+      ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
       checkResponses: options.checkResponses ?? false,
     },
   )

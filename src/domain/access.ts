@@ -13,6 +13,17 @@ import { hasScope, type Scope } from './principals.js'
 /** The organization a principal is confined to, if any. */
 export const confinedTo = (principal: PrincipalRow): string | null => principal.organization_id
 
+/**
+ * The organization a listing shows: the one a bound principal is confined to, else the one asked
+ * for (undefined: all); false when a bound principal asks for another's — nothing to show, and no
+ * telling whether it exists.
+ */
+export function listedOrganization(principal: PrincipalRow, asked?: string): string | undefined | false {
+  const own = confinedTo(principal)
+  if (!own) return asked
+  return asked === undefined || asked === own ? own : false
+}
+
 /** Another organization's project does not exist, as far as this principal can tell. */
 export function assertCanSee(principal: PrincipalRow, project: Pick<ProjectRow, 'id' | 'organization_id'>): void {
   const organization = confinedTo(principal)

@@ -58,9 +58,10 @@ export async function getOrganization(db: Executor, id: string, options: { forUp
 
 export async function listOrganizations(
   db: Executor,
-  filter: { category?: OrganizationCategory | undefined; cursor?: string | undefined; limit: number },
+  filter: { category?: OrganizationCategory | undefined; id?: string | undefined; cursor?: string | undefined; limit: number },
 ): Promise<Page<OrganizationRow>> {
   let query = db.selectFrom('organization').selectAll()
   if (filter.category) query = query.where('category', '=', filter.category)
+  if (filter.id) query = query.where('id', '=', filter.id)
   return pageQuery(query, filter)
 }

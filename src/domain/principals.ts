@@ -35,6 +35,12 @@ export async function createPrincipal(
       fields: [{ path: 'body.organizationId', message: 'required for the organization role' }],
     })
   }
+  if (input.organizationId && input.role !== 'organization' && input.role !== 'system') {
+    // The organization section and its groups work across organizations; binding them would mean nothing.
+    throw new Refusal(400, 'VALIDATION_FAILED', `a ${input.role} principal is not bound to an organization`, {
+      fields: [{ path: 'body.organizationId', message: 'only organization and system principals are bound to one' }],
+    })
+  }
   if (input.organizationId) await getOrganization(db, input.organizationId)
   const principal = await db
     .insertInto('principal')

@@ -87,14 +87,11 @@ export async function listHistory(db: Executor, projectId: string): Promise<Proj
     .execute()
 }
 
-/** How many projects of each type stand in each state in a year: the console's heatmap. */
-export async function countByState(db: Executor, year: number) {
-  const rows = await db
-    .selectFrom('project')
-    .select(['type', 'state', (eb) => eb.fn.countAll().as('n')])
-    .where('year', '=', year)
-    .groupBy(['type', 'state'])
-    .execute()
+/** How many projects of each type stand in each state in a year (of one organization, if given): the console's heatmap. */
+export async function countByState(db: Executor, year: number, organizationId?: string) {
+  let query = db.selectFrom('project').select(['type', 'state', (eb) => eb.fn.countAll().as('n')]).where('year', '=', year)
+  if (organizationId) query = query.where('organization_id', '=', organizationId)
+  const rows = await query.groupBy(['type', 'state']).execute()
   const counts: Record<string, Record<string, number>> = { foundation: {}, innovation: {}, promotion: {} }
   for (const r of rows) counts[r.type]![r.state] = Number(r.n)
   return counts as Record<ProjectType, Record<string, number>>

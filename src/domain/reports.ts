@@ -26,10 +26,13 @@ export const complianceLabels: Record<ComplianceStatus, string> = {
   missingBoth: '未申报项目',
 }
 
-export async function annualReport(db: Executor, year: number) {
-  const organizations = await compliance(db, year)
-  const projects = await db.selectFrom('project').selectAll().where('year', '=', year).orderBy('created_at').orderBy('id').execute()
-  const commendations = await listCommendations(db, { year })
+/** The whole town's report, or one organization's. */
+export async function annualReport(db: Executor, year: number, organizationId?: string) {
+  const organizations = await compliance(db, year, organizationId)
+  let projectQuery = db.selectFrom('project').selectAll().where('year', '=', year)
+  if (organizationId) projectQuery = projectQuery.where('organization_id', '=', organizationId)
+  const projects = await projectQuery.orderBy('created_at').orderBy('id').execute()
+  const commendations = await listCommendations(db, { year, organizationId })
   const projectViews = projects.map((p) => {
     const context = (p.snapshot as { context: ProjectContext }).context
     const meta = stateMetaOf(definitionOf(p), p.state)

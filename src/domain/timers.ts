@@ -7,6 +7,8 @@ import { pageQuery, type Page } from './pagination.js'
 
 export interface TimerFilter {
   projectId?: string | undefined
+  /** Only timers of this organization's projects. */
+  organizationId?: string | undefined
   kind?: TimerKind | undefined
   dueBefore?: Date | undefined
   cursor?: string | undefined
@@ -17,6 +19,10 @@ export interface TimerFilter {
 export async function listTimers(db: Executor, filter: TimerFilter): Promise<Page<TimerRow>> {
   let query = db.selectFrom('timer').selectAll()
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId)
+  if (filter.organizationId) {
+    const organizationId = filter.organizationId
+    query = query.where('project_id', 'in', (eb) => eb.selectFrom('project').select('id').where('organization_id', '=', organizationId))
+  }
   if (filter.kind) query = query.where('kind', '=', filter.kind)
   if (filter.dueBefore) query = query.where('due_at', '<', filter.dueBefore)
   return pageQuery(query, filter, 'due_at')

@@ -109,6 +109,8 @@ export function createEngine(options: EngineOptions) {
   /** Checks the caller may send this event to this project; returns the event acting in the caller's name. */
   function authorize(project: ProjectRow, raw: { type: string } & Record<string, unknown>, sendOptions: SendOptions) {
     if (sendOptions.principal) {
+      // Another organization's project does not exist for this caller, whatever the event: no refusal that tells otherwise.
+      assertCanSee(sendOptions.principal, project)
       const spec = eventSpecOf(definitionOf(project).events, raw.type)
       if (spec) {
         // Deadline events are the scheduler's: for a caller, time moves only through the calendar and the clock.
@@ -117,8 +119,6 @@ export function createEngine(options: EngineOptions) {
         }
         assertMaySend(sendOptions.principal, project, raw.type, spec.roles)
         raw = actingAsSelf(sendOptions.principal, raw)
-      } else {
-        assertCanSee(sendOptions.principal, project)
       }
     }
     if (sendOptions.expectedVersion !== undefined && sendOptions.expectedVersion !== project.version) {

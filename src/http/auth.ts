@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Role } from '../../machines/index.js'
+import { roles, type Role } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { PrincipalRow } from '../db/tables/principal.js'
 import { assertRole } from '../domain/access.js'
@@ -61,8 +61,8 @@ declare module 'fastify' {
 }
 
 /** Bearer-token authentication for everything but the public paths (401 with a code when it fails). */
-export const authentication = fp(async (app: FastifyInstance, options: { db: Executor; clock: Clock; cacheMs: number }) => {
-  const cache = createPrincipalCache(options.cacheMs)
+export const authentication = fp(async (app: FastifyInstance, options: { db: Executor; clock: Clock; cacheMs: number; cacheClock?: (() => number) | undefined }) => {
+  const cache = createPrincipalCache(options.cacheMs, undefined, options.cacheClock)
   app.decorate('forgetPrincipals', cache.clear)
   app.decorateRequest('principal', null)
   // Callback style, not async: a remembered principal admits the request without a promise.
@@ -93,12 +93,65 @@ export function principalOf(request: FastifyRequest): PrincipalRow {
   return request.principal
 }
 
-/** A preHandler that lets only these roles (and, for systems, this scope) through. */
-export const allow =
-  (roles: readonly Role[], scope?: Scope) =>
-  async (request: FastifyRequest): Promise<void> =>
-    assertRole(principalOf(request), roles, scope)
+/**
+ * Who may call a route: every route under /api/v1 declares it in `config.access` (refused at start
+ * otherwise), so the route table says who may call what and the authorization matrix test is
+ * built from it. The check runs before validation: a caller who may not use a route learns
+ * nothing from its validation. A principal bound to an organization (an organization's token,
+ * a bound system's) sees only that organization's records; the routes apply that themselves,
+ * through `confinedTo`, and answer 404 for another organization's ids.
+ */
+export interface Access {
+  roles: readonly Role[]
+  /** For system principals: the scope they need as well. */
+  scope?: Scope
+}
 
-export const adminOnly = allow(['admin'])
-/** Reading across organizations: the organization section, its groups, and systems with projects:read. */
-export const townReaders = allow(['admin', 'reviewer', 'assessor', 'system'], 'projects:read')
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+}
+
+export const everyone: Access = { roles }
+export const admins: Access = { roles: ['admin'] }
+/** Reading records across organizations: the organization section, its groups, and systems with projects:read. */
+export const townReaders: Access = { roles: ['admin', 'reviewer', 'assessor', 'system'], scope: 'projects:read' }
+/** Reading what one may see of projects and the programme: every role (a bound one its own), systems with projects:read. */
+export const projectReaders: Access = { roles, scope: 'projects:read' }
+
+export interface RouteAccess {
+  method: string
+  url: string
+  access: Access
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every API route with its declared access, as registered. */
+    accessTable: RouteAccess[]
+  }
+}
+
+export const apiPrefix = '/api/v1/'
+
+/** Enforces each API route's declared access, and records the route table. */
+export const accessControl = fp(async (app: FastifyInstance) => {
+  const table: RouteAccess[] = []
+  app.decorate('accessTable', table)
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(apiPrefix)) return
+    const access = route.config?.access
+    if (!access) throw new Error(`${String(route.method)} ${route.url} declares no access (config.access)`)
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) table.push({ method, url: route.url, access })
+    const check = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void) => {
+      try {
+        assertRole(principalOf(request), access.roles, access.scope)
+        done()
+      } catch (error) {
+        done(error as Error)
+      }
+    }
+    route.preValidation = [check, ...(route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation])]
+  })
+})

@@ -47,7 +47,7 @@ export async function authorizeTestApp(app: FastifyInstance, database: DatabaseH
 /** The real service on a test database, with a clock the test moves (scheduler not polling). */
 export async function createTestApp(
   database: TestDatabase,
-  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number } = {},
+  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number } = {},
 ) {
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00.000Z')
   const service = await createService({
@@ -59,6 +59,7 @@ export async function createTestApp(
     rateLimitPerMinute: 1_000_000,
     checkResponses: true,
     ...(options.authCacheMs !== undefined ? { authCacheMs: options.authCacheMs } : {}),
+    ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
   })
   await authorizeTestApp(service.app, database)
   return { ...service, clock }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, everyone, principalOf } from '../auth.js'
 import { getCalendar, listCalendarChanges, lockCalendar, recordCalendarChange, saveCalendar } from '../../domain/calendars.js'
 import { appendOutbox } from '../../domain/outbox.js'
 import { rescheduleCalendarTimers } from '../../domain/timers.js'
@@ -79,6 +79,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
   app.get(
     '/calendars/:year',
     {
+      config: { access: everyone },
       schema: {
         tags: ['calendar'],
         summary: 'The year’s calendar: declaration deadline, progress meetings, acceptance deadline',
@@ -92,7 +93,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
   app.put(
     '/calendars/:year',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['calendar'],
         summary: 'Change the year’s calendar; every pending timer that depends on it moves in the same transaction',
@@ -141,6 +142,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
   app.get(
     '/calendars/:year/changes',
     {
+      config: { access: everyone },
       schema: {
         tags: ['calendar'],
         summary: 'Every change to the year’s calendar: before, after, who, when, timers moved',

@@ -3,7 +3,8 @@ import { z } from 'zod'
 import { inTransaction } from '../../db/transaction.js'
 import { executorOf } from '../idempotency.js'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { listedOrganization } from '../../domain/access.js'
+import { admins, principalOf, projectReaders } from '../auth.js'
 import { commendationKinds, commendationLevels, recipientTypes } from '../../db/tables/commendation.js'
 import { commend, commendationView, listCommendations } from '../../domain/commendations.js'
 import { errorResponses } from '../schemas.js'
@@ -34,7 +35,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.post(
     '/commendations',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['programme'],
         summary: 'Record a commendation or material reward; an innovation project commended at county level or above also gets the town’s further commendation',
@@ -69,6 +70,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.get(
     '/commendations',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['programme'],
         querystring: z.object({
@@ -79,6 +81,10 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
         response: { 200: z.object({ items: z.array(commendationSchema) }), 400: errorResponses[400] },
       },
     },
-    async (request) => ({ items: (await listCommendations(deps.db, request.query)).map(commendationView) }),
+    async (request) => {
+      const organizationId = listedOrganization(principalOf(request), request.query.organizationId)
+      if (organizationId === false) return { items: [] }
+      return { items: (await listCommendations(deps.db, { ...request.query, organizationId })).map(commendationView) }
+    },
   )
 }

@@ -4,7 +4,7 @@ import { organizationCategories, organizationCategoryLabels } from '../../../mac
 import type { AppDeps } from '../../app.js'
 import { confinedTo } from '../../domain/access.js'
 import { notFound } from '../../errors.js'
-import { principalOf, townReaders } from '../auth.js'
+import { principalOf, projectReaders, townReaders } from '../auth.js'
 import { compliance, complianceTotals } from '../../domain/compliance.js'
 import { getOrganization } from '../../domain/organizations.js'
 import { complianceLabels } from '../../domain/reports.js'
@@ -36,7 +36,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
   app.get(
     '/compliance',
     {
-      preHandler: townReaders,
+      config: { access: townReaders },
       schema: {
         tags: ['programme'],
         summary: '"1+X" for every organization in a year, with counts',
@@ -58,7 +58,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
       },
     },
     async (request) => {
-      const rows = await compliance(deps.db, request.query.year)
+      const rows = await compliance(deps.db, request.query.year, confinedTo(principalOf(request)) ?? undefined)
       return { year: request.query.year, items: rows.map(view), totals: complianceTotals(rows) }
     },
   )
@@ -66,6 +66,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
   app.get(
     '/organizations/:id/compliance',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['programme'],
         summary: '"1+X" for one organization in a year',

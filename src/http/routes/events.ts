@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import { encodeFeedCursor, feedStart, positionCommitted, positionOfCursor, readFeed } from '../../domain/feed.js'
 import { confinedTo } from '../../domain/access.js'
-import { allow, principalOf } from '../auth.js'
+import { principalOf } from '../auth.js'
 import { errorResponses } from '../schemas.js'
 
 const feedEvent = z
@@ -22,7 +22,7 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
   app.get(
     '/events',
     {
-      preHandler: allow(['admin', 'system'], 'events:read'),
+      config: { access: { roles: ['admin', 'system'], scope: 'events:read' } },
       schema: {
         tags: ['events'],
         summary: 'Events in commit order after a cursor; a token bound to an organization sees its projects’ only (omit it to start from the beginning)',

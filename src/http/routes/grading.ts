@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { indicatorNames, type IndicatorName } from '../../../machines/shared/events.js'
 import { projectTypes } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, everyone, principalOf } from '../auth.js'
 import { gradingPolicies, setGradingPolicy } from '../../domain/grading.js'
 import { Refusal } from '../../errors.js'
 import { errorResponses } from '../schemas.js'
@@ -22,6 +22,7 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.get(
     '/grading/:year',
     {
+      config: { access: everyone },
       schema: {
         tags: ['programme'],
         summary: 'The year’s grading policy per project type',
@@ -38,7 +39,7 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.put(
     '/grading/:year/:type',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['programme'],
         summary: 'Set the year’s weights and thresholds for one project type',

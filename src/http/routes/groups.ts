@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, everyone, principalOf } from '../auth.js'
 import type { GroupKind } from '../../db/tables/group.js'
 import { groupMembers, setGroupMembers } from '../../domain/groups.js'
 import { errorResponses } from '../schemas.js'
@@ -19,7 +19,7 @@ export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     app.put(
       `/${path}/:year`,
       {
-        preHandler: adminOnly,
+        config: { access: admins },
         schema: {
           tags: ['programme'],
           summary: `Form the year’s ${about}`,
@@ -38,7 +38,7 @@ export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     )
     app.get(
       `/${path}/:year`,
-      { schema: { tags: ['programme'], params: yearParams, response: { 200: groupView, 400: errorResponses[400] } } },
+      { config: { access: everyone }, schema: { tags: ['programme'], params: yearParams, response: { 200: groupView, 400: errorResponses[400] } } },
       async (request) => ({ year: request.params.year, members: await groupMembers(deps.db, request.params.year, group) }),
     )
   }

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction.js'
 import { executorOf } from '../idempotency.js'
 import { organizationCategories, organizationCategoryLabels } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, everyone, principalOf } from '../auth.js'
 import { getHandbookVersion, listHandbookVersions, publishHandbookVersion } from '../../domain/handbooks.js'
 import { errorResponses } from '../schemas.js'
 
@@ -54,7 +54,7 @@ export const handbookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
   app.post(
     '/handbooks',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['programme'],
         summary: 'Publish a version of the handbook 《镇党建工作项目化管理手册》 (R1); versions never change',
@@ -73,13 +73,14 @@ export const handbookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
 
   app.get(
     '/handbooks',
-    { schema: { tags: ['programme'], response: { 200: z.object({ items: z.array(versionView) }) } } },
+    { config: { access: everyone }, schema: { tags: ['programme'], response: { 200: z.object({ items: z.array(versionView) }) } } },
     async () => ({ items: (await listHandbookVersions(deps.db)).map(view) }),
   )
 
   app.get(
     '/handbooks/:version',
     {
+      config: { access: everyone },
       schema: {
         tags: ['programme'],
         summary: 'A handbook version with its items, optionally for one organization category',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { currentDefinition, describeMachine, projectTypes, toMermaid } from '../../../machines/index.js'
+import { everyone } from '../auth.js'
 import { errorResponses } from '../schemas.js'
 
 const machineDescription = z
@@ -51,6 +52,7 @@ export const machineRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/machines',
     {
+      config: { access: everyone },
       schema: {
         tags: ['machines'],
         summary: 'Every project machine: states, transitions, guards, events (I5)',
@@ -63,6 +65,7 @@ export const machineRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/machines/:type',
     {
+      config: { access: everyone },
       schema: {
         tags: ['machines'],
         summary: 'One project machine; ?format=mermaid gives a Mermaid state diagram',

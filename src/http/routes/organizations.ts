@@ -8,7 +8,7 @@ import { createOrganization, getOrganization, listOrganizations } from '../../do
 import type { AppDeps } from '../../app.js'
 import { confinedTo } from '../../domain/access.js'
 import { notFound } from '../../errors.js'
-import { adminOnly, principalOf, townReaders } from '../auth.js'
+import { admins, principalOf, projectReaders, townReaders } from '../auth.js'
 import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
 
 const organization = z
@@ -49,7 +49,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.post(
     '/organizations',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['organizations'],
         summary: 'Register a grassroots Party organization (基层党组织)',
@@ -66,7 +66,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.get(
     '/organizations',
     {
-      preHandler: townReaders,
+      config: { access: townReaders },
       schema: {
         tags: ['organizations'],
         querystring: z.object({ category: z.enum(organizationCategories).optional(), ...pageQuery }),
@@ -74,7 +74,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       },
     },
     async (request) => {
-      const result = await listOrganizations(deps.db, request.query)
+      const result = await listOrganizations(deps.db, { ...request.query, id: confinedTo(principalOf(request)) ?? undefined })
       return { items: result.items.map(view), nextCursor: result.nextCursor }
     },
   )
@@ -82,6 +82,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
   app.get(
     '/organizations/:id',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['organizations'],
         params: idParams,

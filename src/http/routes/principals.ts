@@ -5,7 +5,7 @@ import { roles } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import type { PrincipalRow } from '../../db/tables/principal.js'
 import { createPrincipal, listPrincipals, revokePrincipal, scopes } from '../../domain/principals.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, principalOf } from '../auth.js'
 import { errorResponses } from '../schemas.js'
 
 const principalView = z
@@ -41,9 +41,8 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
   app.post(
     '/principals',
     {
-      preHandler: adminOnly,
       // The token is shown once and never stored: a retry with the same key learns only that it was made.
-      config: { idempotency: 'withoutBody' },
+      config: { access: admins, idempotency: 'withoutBody' },
       schema: {
         tags: ['principals'],
         summary: 'Create a principal and its API token; the token is shown only in this response',
@@ -71,14 +70,14 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
 
   app.get(
     '/principals',
-    { preHandler: adminOnly, schema: { tags: ['principals'], response: { 200: z.object({ items: z.array(principalView) }) } } },
+    { config: { access: admins }, schema: { tags: ['principals'], response: { 200: z.object({ items: z.array(principalView) }) } } },
     async () => ({ items: (await listPrincipals(deps.db)).map(view) }),
   )
 
   app.delete(
     '/principals/:id',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['principals'],
         summary: 'Revoke a principal’s token; it stops working at once',

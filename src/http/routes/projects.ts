@@ -18,8 +18,8 @@ import { countByState, getProject, getProjectForView, listHistory, listProjects 
 import { definitionOf } from '../../engine/snapshot.js'
 import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
-import { allow, principalOf } from '../auth.js'
-import { assertCanSee, assertRole, confinedTo } from '../../domain/access.js'
+import { everyone, principalOf, projectReaders, townReaders } from '../auth.js'
+import { assertCanSee, confinedTo, listedOrganization } from '../../domain/access.js'
 import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
 import { RawJson } from '../serializer.js'
 
@@ -175,6 +175,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.post(
     '/projects',
     {
+      config: { access: { roles: ['admin', 'organization', 'system'], scope: 'projects:write' } },
       schema: {
         tags: ['projects'],
         summary: 'Declare a project (申报): creates it in draft',
@@ -196,6 +197,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.get(
     '/projects',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['projects'],
         summary: 'List projects, oldest first, by cursor',
@@ -222,11 +224,9 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      const principal = principalOf(request)
-      assertRole(principal, ['admin', 'reviewer', 'assessor', 'organization', 'system'], 'projects:read')
-      // An organization lists its own projects only.
-      const organizationId = confinedTo(principal) ?? request.query.organizationId
-      if (request.query.organizationId && organizationId !== request.query.organizationId) return { items: [], nextCursor: null }
+      // An organization (or a bound system) lists its own projects only.
+      const organizationId = listedOrganization(principalOf(request), request.query.organizationId)
+      if (organizationId === false) return { items: [], nextCursor: null }
       const result = await listProjects(deps.db, { ...request.query, organizationId })
       const ids = [...new Set(result.items.map((p) => p.organization_id))]
       const names = new Map(
@@ -244,6 +244,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.get(
     '/projects/:id',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['projects'],
         summary: 'A project: where it stands, what it may do next, everything recorded',
@@ -261,6 +262,8 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.post(
     '/projects/:id/events',
     {
+      // Who may send each event is the machine's to say (the engine checks it): every role may try.
+      config: { access: everyone },
       schema: {
         tags: ['projects'],
         summary: 'Send an event to a project; the machine decides',
@@ -285,6 +288,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.get(
     '/projects/:id/history',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['projects'],
         summary: 'Every transition of a project, oldest first',
@@ -315,7 +319,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
   app.get(
     '/stats/states',
     {
-      preHandler: allow(['admin', 'reviewer', 'assessor', 'system'], 'projects:read'),
+      config: { access: townReaders },
       schema: {
         tags: ['projects'],
         summary: 'How many projects stand in each state, per type, in a year',
@@ -323,6 +327,9 @@ export const statsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
         response: { 200: z.object({ year: z.number().int(), counts: z.record(z.string(), z.record(z.string(), z.number().int())) }), 400: errorResponses[400] },
       },
     },
-    async (request) => ({ year: request.query.year, counts: await countByState(deps.db, request.query.year) }),
+    async (request) => ({
+      year: request.query.year,
+      counts: await countByState(deps.db, request.query.year, confinedTo(principalOf(request)) ?? undefined),
+    }),
   )
 }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
-import { allow } from '../auth.js'
+import { confinedTo } from '../../domain/access.js'
+import { principalOf } from '../auth.js'
 import { annualReport, annualReportCsv } from '../../domain/reports.js'
 import { errorResponses } from '../schemas.js'
 
@@ -10,10 +11,10 @@ export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.get(
     '/reports/annual',
     {
-      preHandler: allow(['admin', 'system'], 'projects:read'),
+      config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
       schema: {
         tags: ['programme'],
-        summary: 'Year-end report per organization and project, with totals; ?format=csv or Accept: text/csv for a spreadsheet',
+        summary: 'Year-end report per organization and project, with totals (a bound token: its organization’s); ?format=csv or Accept: text/csv for a spreadsheet',
         querystring: z.object({
           year: z.coerce.number().int().min(2000).max(2100),
           format: z.enum(['json', 'csv']).optional(),
@@ -22,7 +23,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
       },
     },
     async (request, reply) => {
-      const report = await annualReport(deps.db, request.query.year)
+      const report = await annualReport(deps.db, request.query.year, confinedTo(principalOf(request)) ?? undefined)
       const wantsCsv = request.query.format === 'csv' || (!request.query.format && /text\/csv/.test(request.headers.accept ?? ''))
       if (wantsCsv) {
         return reply

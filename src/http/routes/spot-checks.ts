@@ -1,10 +1,12 @@
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { inTransaction } from '../../db/transaction.js'
 import { executorOf } from '../idempotency.js'
 import { organizationCategories, type ProjectContext } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, allow, principalOf } from '../auth.js'
+import { confinedTo } from '../../domain/access.js'
+import { admins, principalOf } from '../auth.js'
 import type { SpotCheckRow } from '../../db/tables/spot-check.js'
 import { drawSpotCheck, getSpotCheck, listSpotChecks, verifyDraw } from '../../domain/spot-checks.js'
 import { errorResponses } from '../schemas.js'
@@ -25,15 +27,16 @@ const spotCheckView = z
   })
   .meta({ id: 'SpotCheck' })
 
-const view = (row: SpotCheckRow) => ({
+/** `visible`: the projects a bound token may see; the draw is shown with only those (reproducibility is checked on the whole). */
+const view = (row: SpotCheckRow, visible?: ReadonlySet<string>) => ({
   id: row.id,
   year: row.year,
   category: row.category as (typeof organizationCategories)[number] | null,
   method: row.method,
   amount: row.amount,
   seed: row.seed,
-  population: row.population as string[],
-  selected: row.selected as string[],
+  population: (row.population as string[]).filter((id) => !visible || visible.has(id)),
+  selected: (row.selected as string[]).filter((id) => !visible || visible.has(id)),
   drawnBy: row.drawn_by,
   drawnAt: row.drawn_at.toISOString(),
   reproducible: verifyDraw(row),
@@ -41,10 +44,17 @@ const view = (row: SpotCheckRow) => ({
 
 /** Random spot checks (随机抽查, R12): reproducible from the recorded seed, auditable, findings on each project. */
 export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  /** The projects of the organization a principal is bound to; undefined for one who sees all. */
+  const visibleTo = async (request: FastifyRequest): Promise<ReadonlySet<string> | undefined> => {
+    const own = confinedTo(principalOf(request))
+    if (!own) return undefined
+    return new Set((await deps.db.selectFrom('project').select('id').where('organization_id', '=', own).execute()).map((p) => p.id))
+  }
+
   app.post(
     '/spot-checks',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['programme'],
         summary: 'Draw a random sample of projects in implementation, by count or percentage, optionally by category',
@@ -72,20 +82,23 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
   app.get(
     '/spot-checks',
     {
-      preHandler: allow(['admin', 'system'], 'projects:read'),
+      config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
       schema: {
         tags: ['programme'],
         querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
         response: { 200: z.object({ items: z.array(spotCheckView) }), 400: errorResponses[400] },
       },
     },
-    async (request) => ({ items: (await listSpotChecks(deps.db, request.query.year)).map(view) }),
+    async (request) => {
+      const visible = await visibleTo(request)
+      return { items: (await listSpotChecks(deps.db, request.query.year)).map((row) => view(row, visible)) }
+    },
   )
 
   app.get(
     '/spot-checks/:id',
     {
-      preHandler: allow(['admin', 'system'], 'projects:read'),
+      config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
       schema: {
         tags: ['programme'],
         summary: 'A draw with the findings recorded on each project it picked',
@@ -103,7 +116,8 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     },
     async (request) => {
       const row = await getSpotCheck(deps.db, request.params.id)
-      const selected = row.selected as string[]
+      const visible = await visibleTo(request)
+      const selected = (row.selected as string[]).filter((id) => !visible || visible.has(id))
       const projects = selected.length
         ? await deps.db.selectFrom('project').select(['id', 'snapshot']).where('id', 'in', selected).execute()
         : []
@@ -112,7 +126,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
           .filter((c) => c.spotCheckId === row.id)
           .map((c) => ({ projectId: p.id, rating: c.rating, findings: c.findings, by: c.by, at: c.at })),
       )
-      return { ...view(row), findings }
+      return { ...view(row, visible), findings }
     },
   )
 }

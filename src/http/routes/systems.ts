@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { executorOf } from '../idempotency.js'
 import type { AppDeps } from '../../app.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, principalOf, projectReaders } from '../auth.js'
 import type { TownSystemRow } from '../../db/tables/system.js'
 import { getSystem, listSystems } from '../../domain/systems.js'
 import { errorResponses } from '../schemas.js'
@@ -33,13 +33,14 @@ const view = (row: TownSystemRow) => ({
 export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/systems',
-    { schema: { tags: ['programme'], response: { 200: z.object({ items: z.array(systemView) }) } } },
+    { config: { access: projectReaders }, schema: { tags: ['programme'], response: { 200: z.object({ items: z.array(systemView) }) } } },
     async () => ({ items: (await listSystems(deps.db)).map(view) }),
   )
 
   app.get(
     '/systems/:id',
     {
+      config: { access: projectReaders },
       schema: {
         tags: ['programme'],
         params: z.object({ id: z.uuid() }),
@@ -52,7 +53,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.post(
     '/systems/:id/projects',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['programme'],
         summary: 'Seed a system-promotion project (制度推广型) that rolls this system out; it starts as a draft naming the system',

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { deadlineKinds } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
-import { allow } from '../auth.js'
+import { confinedTo } from '../../domain/access.js'
+import { principalOf } from '../auth.js'
 import type { PendingTimer } from '../../db/tables/timer.js'
 import { listTimers } from '../../domain/timers.js'
 import { shanghaiDateTime } from '../../scheduler/calendar.js'
@@ -30,10 +31,10 @@ export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
   app.get(
     '/timers',
     {
-      preHandler: allow(['admin', 'system'], 'projects:read'),
+      config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
       schema: {
         tags: ['calendar'],
-        summary: 'Pending scheduled transitions, in the order they will fire',
+        summary: 'Pending scheduled transitions, in the order they will fire (a bound token: its organization’s)',
         querystring: z.object({
           projectId: z.uuid().optional(),
           kind: z.enum([...deadlineKinds, 'delay']).optional(),
@@ -45,7 +46,11 @@ export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     },
     async (request) => {
       const { dueBefore, ...rest } = request.query
-      const result = await listTimers(deps.db, { ...rest, dueBefore: dueBefore ? new Date(dueBefore) : undefined })
+      const result = await listTimers(deps.db, {
+        ...rest,
+        organizationId: confinedTo(principalOf(request)) ?? undefined,
+        dueBefore: dueBefore ? new Date(dueBefore) : undefined,
+      })
       return { items: result.items.map(viewTimer), nextCursor: result.nextCursor }
     },
   )

@@ -4,7 +4,7 @@ import { executorOf } from '../idempotency.js'
 import type { AppDeps } from '../../app.js'
 import type { WebhookRow } from '../../db/tables/webhook.js'
 import { createWebhook, enableWebhook, getWebhook, listDeliveries, listWebhooks, redeliverFailed } from '../../domain/webhooks.js'
-import { adminOnly, principalOf } from '../auth.js'
+import { admins, principalOf } from '../auth.js'
 import { errorResponses } from '../schemas.js'
 
 const webhookView = z
@@ -38,7 +38,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.post(
     '/webhooks',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['events'],
         summary: 'Subscribe a URL to events from now on; deliveries are signed with the secret (HMAC-SHA256)',
@@ -58,20 +58,20 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
 
   app.get(
     '/webhooks',
-    { preHandler: adminOnly, schema: { tags: ['events'], response: { 200: z.object({ items: z.array(webhookView) }) } } },
+    { config: { access: admins }, schema: { tags: ['events'], response: { 200: z.object({ items: z.array(webhookView) }) } } },
     async () => ({ items: (await listWebhooks(deps.db)).map(view) }),
   )
 
   app.get(
     '/webhooks/:id',
-    { preHandler: adminOnly, schema: { tags: ['events'], params: idParams, response: { 200: webhookView, 400: errorResponses[400], 404: errorResponses[404] } } },
+    { config: { access: admins }, schema: { tags: ['events'], params: idParams, response: { 200: webhookView, 400: errorResponses[400], 404: errorResponses[404] } } },
     async (request) => view(await getWebhook(deps.db, request.params.id)),
   )
 
   app.get(
     '/webhooks/:id/deliveries',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['events'],
         summary: 'Recent deliveries, newest first, each with its attempts',
@@ -123,14 +123,14 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
 
   app.post(
     '/webhooks/:id/enable',
-    { preHandler: adminOnly, schema: { tags: ['events'], summary: 'Re-enable a disabled webhook', params: idParams, response: { 200: webhookView, ...errorResponses } } },
+    { config: { access: admins }, schema: { tags: ['events'], summary: 'Re-enable a disabled webhook', params: idParams, response: { 200: webhookView, ...errorResponses } } },
     async (request) => view(await enableWebhook(executorOf(request, deps.db), request.params.id)),
   )
 
   app.post(
     '/webhooks/:id/redeliver',
     {
-      preHandler: adminOnly,
+      config: { access: admins },
       schema: {
         tags: ['events'],
         summary: 'Queue every failed delivery of the webhook again',
