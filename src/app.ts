@@ -35,6 +35,7 @@ import { projectRoutes, statsRoutes } from './http/routes/projects.js'
 import { timerRoutes } from './http/routes/timers.js'
 import type { CalendarDefaults } from './scheduler/calendar.js'
 import type { Scheduler } from './scheduler/scheduler.js'
+import type { DestinationPolicy } from './webhooks/destination.js'
 
 export interface AppDeps {
   db: DB
@@ -43,6 +44,7 @@ export interface AppDeps {
   engine: Engine
   scheduler: Scheduler
   calendarDefaults: CalendarDefaults
+  webhookPolicy: DestinationPolicy
 }
 
 export interface AppOptions {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseMonthDay, type CalendarDefaults, type MonthDay } from './scheduler/calendar.js'
+import { parseAllowList, type DestinationPolicy } from './webhooks/destination.js'
 
 /** The environment, parsed once into a frozen Config; a bad value stops the service at start. */
 const monthDay = z.string().regex(/^\d{2}-\d{2}$/, 'MM-DD')
@@ -27,6 +28,8 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default('').describe('comma-separated origins; empty: CORS off'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  WEBHOOK_ALLOWED_HOSTS: z.string().default('').describe('host names, addresses and CIDR ranges webhooks may reach besides public addresses'),
+  WEBHOOK_OUTAGE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
 })
 
 export type Config = Readonly<{
@@ -44,6 +47,8 @@ export type Config = Readonly<{
   corsOrigins: string[]
   rateLimitPerMinute: number
   authCacheMs: number
+  webhookPolicy: DestinationPolicy
+  webhookOutageMs: number
 }>
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data
   let calendarDefaults: CalendarDefaults
+  let webhookPolicy: DestinationPolicy
   try {
     calendarDefaults = {
       declarationDeadline: parseMonthDay(e.CALENDAR_DECLARATION_DEADLINE),
@@ -61,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reportLeadDays: e.CALENDAR_REPORT_LEAD_DAYS,
       acceptanceDeadline: parseMonthDay(e.CALENDAR_ACCEPTANCE_DEADLINE),
     }
+    webhookPolicy = parseAllowList(e.WEBHOOK_ALLOWED_HOSTS.split(','))
   } catch (error) {
     throw new Error(`invalid configuration: ${(error as Error).message}`)
   }
@@ -79,5 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authCacheMs: Math.round(e.AUTH_CACHE_SECONDS * 1000),
+    webhookPolicy,
+    webhookOutageMs: e.WEBHOOK_OUTAGE_MINUTES * 60_000,
   })
 }

@@ -28,6 +28,8 @@ const { app, scheduler, dispatcher } = await createService({
   corsOrigins: config.corsOrigins,
   rateLimitPerMinute: config.rateLimitPerMinute,
   authCacheMs: config.authCacheMs,
+  webhookPolicy: config.webhookPolicy,
+  webhookOutageMs: config.webhookOutageMs,
 })
 
 let closing = false

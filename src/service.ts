@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import { buildApp } from './app.js'
 import type { DatabaseHandle } from './db/connect.js'
-import type { Clock } from './engine/clock.js'
+import { systemClock, type Clock } from './engine/clock.js'
+import { strictPolicy, type DestinationPolicy } from './webhooks/destination.js'
 import { createEngine } from './engine/engine.js'
 import { standardDefaults, type CalendarDefaults } from './scheduler/calendar.js'
 import { createScheduler } from './scheduler/scheduler.js'
@@ -25,11 +26,18 @@ export interface ServiceOptions {
   /** Prove every answer equal to what zod would write (tests). */
   checkResponses?: boolean
   webhookIntervalMs?: number
+  /** Where webhooks may deliver besides public addresses (WEBHOOK_ALLOWED_HOSTS). */
+  webhookPolicy?: DestinationPolicy
+  /** How long every attempt must fail before a webhook is disabled. */
+  webhookOutageMs?: number
+  /** The webhooks' clock: real time by default, whatever the business clock (tests move it). */
+  deliveryClock?: Clock
 }
 
 export async function createService(options: ServiceOptions) {
   const { database, clock, logger } = options
   const calendarDefaults = options.calendarDefaults ?? standardDefaults
+  const webhookPolicy = options.webhookPolicy ?? strictPolicy
   const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? 3, calendarDefaults })
   const scheduler = createScheduler({
     db: database.db,
@@ -39,7 +47,7 @@ export async function createService(options: ServiceOptions) {
     ...(options.scheduler ?? { intervalMs: 1000, batchSize: 500 }),
   })
   const app = await buildApp(
-    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, calendarDefaults },
+    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, calendarDefaults, webhookPolicy },
     {
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
       logger: options.httpLogger ?? false,
@@ -50,6 +58,13 @@ export async function createService(options: ServiceOptions) {
       checkResponses: options.checkResponses ?? false,
     },
   )
-  const dispatcher = createDispatcher({ db: database.db, clock, logger, intervalMs: options.webhookIntervalMs ?? 1000 })
+  const dispatcher = createDispatcher({
+    db: database.db,
+    clock: options.deliveryClock ?? systemClock,
+    logger,
+    intervalMs: options.webhookIntervalMs ?? 1000,
+    policy: webhookPolicy,
+    ...(options.webhookOutageMs !== undefined ? { outageMs: options.webhookOutageMs } : {}),
+  })
   return { engine, scheduler, dispatcher, app }
 }

@@ -22,6 +22,7 @@ export async function createWebhook(
       secret: input.secret,
       enabled: true,
       consecutive_failures: 0,
+      failing_since: null,
       disabled_reason: null,
       cursor_position: start,
       created_by: actor,
@@ -45,7 +46,7 @@ export async function enableWebhook(db: Executor, id: string): Promise<WebhookRo
   await getWebhook(db, id)
   return db
     .updateTable('webhook')
-    .set({ enabled: true, consecutive_failures: 0, disabled_reason: null })
+    .set({ enabled: true, consecutive_failures: 0, failing_since: null, disabled_reason: null })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()

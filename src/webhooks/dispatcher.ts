@@ -5,23 +5,33 @@ import type { DB } from '../db/database.js'
 import type { WebhookDeliveryRow, WebhookRow } from '../db/tables/webhook.js'
 import { positionCommitted, readFeed } from '../domain/feed.js'
 import type { Clock } from '../engine/clock.js'
+import type { LookupFunction } from 'node:net'
+import { Refusal } from '../errors.js'
+import { checkDestination, guardedLookup, type DestinationPolicy } from './destination.js'
+import { postJson } from './post.js'
 import { sign } from './signature.js'
 
 /**
  * Delivers the event feed to webhooks, in the service's background loop (never inside a
  * request): fan-out copies new feed events into per-webhook deliveries; delivery POSTs each,
- * signed, and retries with exponential backoff until it succeeds. At least once: receivers
- * deduplicate by the delivery id. A webhook that keeps failing is disabled until re-enabled.
+ * signed, to checked addresses only (destination.ts), and retries with exponential backoff until
+ * it succeeds. At least once: receivers deduplicate by the delivery id. A webhook whose endpoint
+ * is down for good — every attempt failing for `outageMs` — is disabled until re-enabled; a burst
+ * of failed first attempts is not an outage.
  */
 export interface DispatcherOptions {
   db: DB
+  /** Real time: deliveries, their backoff and their signatures' timestamps are the outside world's business. */
   clock: Clock
   logger: Logger
   intervalMs: number
+  policy: DestinationPolicy
   /** Timeout of one delivery attempt. */
   timeoutMs?: number
-  /** Consecutive failed attempts after which a webhook is disabled. */
-  disableAfter?: number
+  /** How long every attempt must have failed before a webhook is disabled. */
+  outageMs?: number
+  /** …with at least this many failed attempts in that time. */
+  outageAttempts?: number
   /** Attempts after which a delivery is given up as failed (until redelivered). */
   maxAttempts?: number
 }
@@ -36,7 +46,8 @@ export const backoff = (attempts: number) => Math.min(BACKOFF_BASE_MS * 2 ** Mat
 export function createDispatcher(options: DispatcherOptions) {
   const { db, clock, logger } = options
   const timeoutMs = options.timeoutMs ?? 5_000
-  const disableAfter = options.disableAfter ?? 10
+  const outageMs = options.outageMs ?? 3_600_000
+  const outageAttempts = options.outageAttempts ?? 5
   const maxAttempts = options.maxAttempts ?? 12
   let handle: NodeJS.Timeout | undefined
   let stopping = false
@@ -87,14 +98,17 @@ export function createDispatcher(options: DispatcherOptions) {
 
   async function attempt(webhook: WebhookRow, delivery: WebhookDeliveryRow) {
     const body = JSON.stringify({ deliveryId: delivery.id, ...(delivery.payload as object) })
-    const timestamp = Math.floor(clock.now().getTime() / 1000)
+    // Wall-clock seconds whatever the service's clock: the receiver compares them with its own.
+    const timestamp = Math.floor(Date.now() / 1000)
     const started = performance.now()
     let statusCode: number | null = null
     let error: string | null = null
     try {
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
+      // Checked again now: the name may resolve elsewhere than when it was registered.
+      await checkDestination(webhook.url, options.policy)
+      const response = await postJson(
+        webhook.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'dangjian-flow-webhooks/1',
           'x-djf-delivery': delivery.id,
@@ -103,13 +117,11 @@ export function createDispatcher(options: DispatcherOptions) {
           'x-djf-signature': sign(webhook.secret, timestamp, body),
         },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'manual',
-      })
-      statusCode = response.status
-      await response.arrayBuffer().catch(() => undefined)
+        { timeoutMs, lookup: guardedLookup(webhook.url, options.policy) as LookupFunction },
+      )
+      statusCode = response.statusCode
     } catch (e) {
-      error = (e as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : String((e as Error).message)
+      error = e instanceof Refusal ? e.message : (e as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : String((e as Error).message)
     }
     return { ok: statusCode !== null && statusCode >= 200 && statusCode < 300, statusCode, error, durationMs: Math.round(performance.now() - started) }
   }
@@ -165,18 +177,27 @@ export function createDispatcher(options: DispatcherOptions) {
           })
           .where('id', '=', delivery.id)
           .execute()
-        // Counted in the database, so that two dispatchers failing at once both count.
-        const { failures } = await trx
+        // Counted in the database, so that two dispatchers failing at once both count; an outage
+        // starts with the first failure after a success and ends with the next success.
+        const { failures, failingSince } = await trx
           .updateTable('webhook')
-          .set({ consecutive_failures: result.ok ? 0 : sql<number>`consecutive_failures + 1` })
+          .set(
+            result.ok
+              ? { consecutive_failures: 0, failing_since: null }
+              : { consecutive_failures: sql<number>`consecutive_failures + 1`, failing_since: sql<Date>`coalesce(failing_since, ${at})` },
+          )
           .where('id', '=', webhook.id)
-          .returning('consecutive_failures as failures')
+          .returning(['consecutive_failures as failures', 'failing_since as failingSince'])
           .executeTakeFirstOrThrow()
-        const disable = failures >= disableAfter
+        const disable = !result.ok && failures >= outageAttempts && failingSince !== null && at.getTime() - failingSince.getTime() >= outageMs
         if (disable) {
+          const minutes = Math.round((at.getTime() - failingSince!.getTime()) / 60_000)
           await trx
             .updateTable('webhook')
-            .set({ enabled: false, disabled_reason: `${failures} failed attempts in a row; last: ${result.error ?? `HTTP ${result.statusCode}`}` })
+            .set({
+              enabled: false,
+              disabled_reason: `every attempt failed for ${minutes} minutes (${failures} failed attempts in a row); last: ${result.error ?? `HTTP ${result.statusCode}`}`,
+            })
             .where('id', '=', webhook.id)
             .execute()
           // What it had not delivered is given up as failed; redelivery after re-enabling sends it again.
@@ -186,7 +207,7 @@ export function createDispatcher(options: DispatcherOptions) {
             .where('webhook_id', '=', webhook.id)
             .where('status', '=', 'pending')
             .execute()
-          logger.warn({ webhookId: webhook.id, failures }, 'webhook disabled after repeated failures')
+          logger.warn({ webhookId: webhook.id, failures }, 'webhook disabled: its endpoint has been failing')
         }
       })
     }

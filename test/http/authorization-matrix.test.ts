@@ -135,7 +135,7 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
         awardedAt: '2026-12-20',
       })
     }
-    const webhook = (await api.ok('POST', '/api/v1/webhooks', { url: 'https://receiver.example.org/hooks', secret: 'matrix-secret-0123456789', topics: [] })).id
+    const webhook = (await api.ok('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', secret: 'matrix-secret-0123456789', topics: [] })).id
     const principal = (await api.ok('POST', '/api/v1/principals', { name: '某评审员', role: 'reviewer' })).id
     own = { org: orgA, project: projectA, spotCheck, system, webhook, principal }
     other = { org: orgB, project: projectB, spotCheck, system, webhook, principal }

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../../src/db/connect.js'
 import { createPrincipal } from '../../src/domain/principals.js'
 import { ManualClock } from '../../src/engine/clock.js'
 import { createService } from '../../src/service.js'
+import { parseAllowList } from '../../src/webhooks/destination.js'
 import type { TestDatabase } from './databases.js'
 
 export const silentLogger = pino({ level: 'silent' })
@@ -58,6 +59,9 @@ export async function createTestApp(
     scheduler: { intervalMs: 50, batchSize: options.batchSize ?? 500 },
     rateLimitPerMinute: 1_000_000,
     checkResponses: true,
+    // Test receivers listen on this machine's loopback.
+    webhookPolicy: parseAllowList(['127.0.0.1']),
+    deliveryClock: clock,
     ...(options.authCacheMs !== undefined ? { authCacheMs: options.authCacheMs } : {}),
     ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
   })

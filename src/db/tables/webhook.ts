@@ -9,6 +9,8 @@ export interface WebhookTable {
   secret: string
   enabled: boolean
   consecutive_failures: number
+  /** The first failed attempt since the last success: when the current outage began. */
+  failing_since: Date | null
   disabled_reason: string | null
   /** The feed position fan-out has reached for this webhook. */
   cursor_position: string

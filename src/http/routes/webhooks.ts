@@ -6,6 +6,7 @@ import type { WebhookRow } from '../../db/tables/webhook.js'
 import { createWebhook, enableWebhook, getWebhook, listDeliveries, listWebhooks, redeliverFailed } from '../../domain/webhooks.js'
 import { admins, principalOf } from '../auth.js'
 import { errorResponses } from '../schemas.js'
+import { checkDestination } from '../../webhooks/destination.js'
 
 const webhookView = z
   .object({
@@ -51,6 +52,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       },
     },
     async (request, reply) => {
+      await checkDestination(request.body.url, deps.webhookPolicy)
       const row = await createWebhook(executorOf(request, deps.db), request.body, principalOf(request).name, deps.clock.now())
       return reply.code(201).header('location', `/api/v1/webhooks/${row.id}`).send(view(row))
     },
