@@ -10,8 +10,9 @@ import rateLimit from '@fastify/rate-limit'
 import { Refusal } from './errors.js'
 import { adminConsole } from './http/admin-console.js'
 import { accessControl, authentication } from './http/auth.js'
-import { errorHandler } from './http/error-handler.js'
+import { clientError, errorHandler, frameworkError } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
+import { requestText } from './http/request-text.js'
 import { openapi } from './http/openapi.js'
 import { securityHeaders } from './http/security-headers.js'
 import { responseSerializer } from './http/serializer.js'
@@ -60,6 +61,10 @@ export interface AppOptions {
   authCacheClock?: () => number
   /** Requests per principal (or address, before authentication) per minute. */
   rateLimitPerMinute?: number
+  /** Failed authentications per address per minute before it is refused without a lookup. */
+  authFailuresPerMinute?: number
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. */
+  trustProxy?: boolean | string[]
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/
@@ -77,12 +82,18 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
     // One line per request, written when it completes (below), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     ajv: { customOptions: { coerceTypes: false } },
+    ...(options.trustProxy === true || (Array.isArray(options.trustProxy) && options.trustProxy.length) ? { trustProxy: options.trustProxy } : {}),
+    // Refusals made before any hook runs, in the project's error shape with its headers.
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(responseSerializer({ checked: options.checkResponses ?? false }))
   app.addHook('onResponse', (request, reply, done) => {
+    // The path only: a query string may carry what must not reach a log (a token pasted into a URL).
+    const query = request.url.indexOf('?')
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      { method: request.method, url: query < 0 ? request.url : `${request.url.slice(0, query)}?…`, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     )
     done()
@@ -91,8 +102,13 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   await app.register(errorHandler)
   await app.register(securityHeaders)
   if (options.corsOrigins?.length) await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['etag', 'location', 'x-request-id'] })
-  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000, cacheClock: options.authCacheClock })
+  // A clock shared with other processes (the sandbox's manual clock) is read once per request, before
+  // anything (token expiry first) asks it the time.
+  const sharedClock = deps.clock.sync?.bind(deps.clock)
+  if (sharedClock) app.addHook('onRequest', (_request, _reply, done) => void sharedClock().then(() => done(), done))
+  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000, cacheClock: options.authCacheClock, failuresPerMinute: options.authFailuresPerMinute ?? 60 })
   await app.register(accessControl)
+  await app.register(requestText)
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? 1200,
     timeWindow: 60_000,

@@ -28,6 +28,8 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default('').describe('comma-separated origins; empty: CORS off'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  TRUST_PROXY: z.string().default('').describe("'true', or the proxies' addresses and CIDR ranges, comma-separated"),
   WEBHOOK_ALLOWED_HOSTS: z.string().default('').describe('host names, addresses and CIDR ranges webhooks may reach besides public addresses'),
   WEBHOOK_OUTAGE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
 })
@@ -47,6 +49,8 @@ export type Config = Readonly<{
   corsOrigins: string[]
   rateLimitPerMinute: number
   authCacheMs: number
+  authFailuresPerMinute: number
+  trustProxy: boolean | string[]
   webhookPolicy: DestinationPolicy
   webhookOutageMs: number
 }>
@@ -86,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authCacheMs: Math.round(e.AUTH_CACHE_SECONDS * 1000),
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY.split(',').map((p) => p.trim()).filter(Boolean),
     webhookPolicy,
     webhookOutageMs: e.WEBHOOK_OUTAGE_MINUTES * 60_000,
   })

@@ -1,18 +1,28 @@
 import { pino } from 'pino'
 import { loadConfig } from './config.js'
+import { DataFolderInUse } from './db/data-folder-lock.js'
 import { openDatabase } from './db/open.js'
-import { ManualClock, systemClock, type Clock } from './engine/clock.js'
+import { systemClock, type Clock } from './engine/clock.js'
+import { DatabaseClock } from './engine/database-clock.js'
 import { ensureAdmin } from './domain/principals.js'
+import { writeAdminToken } from './admin-token.js'
 import { createService } from './service.js'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel })
 
-const clock: Clock = config.clock.mode === 'manual' ? new ManualClock(config.clock.start ?? new Date()) : systemClock
-const database = await openDatabase(config, logger)
+const database = await openDatabase(config, logger).catch((error: unknown) => {
+  if (!(error instanceof DataFolderInUse)) throw error
+  logger.fatal(error.message)
+  process.exit(1)
+})
+const clock = await serviceClock()
 const admin = await ensureAdmin(database.db, config.adminToken, clock.now())
 if (admin.token) {
-  logger.warn({ adminToken: admin.token }, 'first start: an admin API token was created; it is shown this once — keep it')
+  // Never into the log, which shippers collect: a file only this user can read, and the terminal when there is one.
+  const file = writeAdminToken(config.dataDir, admin.token)
+  logger.warn({ file }, 'first start: an admin API token was created and written to this file, readable only by this user; keep it elsewhere and delete the file')
+  if (process.stdout.isTTY) process.stdout.write(`\n  Admin API token (also in ${file}):\n  ${admin.token}\n\n`)
 } else if (admin.created) {
   logger.info('ADMIN_TOKEN registered as an admin API token')
 }
@@ -28,9 +38,25 @@ const { app, scheduler, dispatcher } = await createService({
   corsOrigins: config.corsOrigins,
   rateLimitPerMinute: config.rateLimitPerMinute,
   authCacheMs: config.authCacheMs,
+  authFailuresPerMinute: config.authFailuresPerMinute,
+  trustProxy: config.trustProxy,
   webhookPolicy: config.webhookPolicy,
   webhookOutageMs: config.webhookOutageMs,
 })
+
+/** The system's clock, or the sandbox's manual clock kept in the database (CLOCK_START only for a fresh one). */
+async function serviceClock(): Promise<Clock> {
+  const shared = await database.db.selectFrom('service_clock').select('now').executeTakeFirst()
+  if (config.clock.mode === 'system') {
+    if (shared) logger.warn({ manualClock: shared.now.toISOString() }, 'the database holds a manual clock; this process follows system time (CLOCK=system)')
+    return systemClock
+  }
+  const { clock, started } = await DatabaseClock.open(database.db, config.clock.start)
+  if (!started && config.clock.start) {
+    logger.info({ clock: clock.now().toISOString() }, 'CLOCK_START ignored: the database already has a manual clock, shared by every process')
+  }
+  return clock
+}
 
 let closing = false
 async function shutdown(signal: string) {

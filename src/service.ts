@@ -21,6 +21,8 @@ export interface ServiceOptions {
   scheduler?: { intervalMs: number; batchSize: number }
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
+  authFailuresPerMinute?: number
+  trustProxy?: boolean | string[]
   authCacheMs?: number
   authCacheClock?: () => number
   /** Prove every answer equal to what zod would write (tests). */
@@ -53,6 +55,8 @@ export async function createService(options: ServiceOptions) {
       logger: options.httpLogger ?? false,
       corsOrigins: options.corsOrigins ?? [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
+      authFailuresPerMinute: options.authFailuresPerMinute ?? 60,
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       authCacheMs: options.authCacheMs ?? 5000,
       ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
       checkResponses: options.checkResponses ?? false,

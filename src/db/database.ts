@@ -13,6 +13,7 @@ import type { OrganizationTable } from './tables/organization.js'
 import type { FeedHeadTable, OutboxTable } from './tables/outbox.js'
 import type { ProjectTable } from './tables/project.js'
 import type { TimerTable } from './tables/timer.js'
+import type { ServiceClockTable } from './tables/service-clock.js'
 
 export interface Database {
   organization: OrganizationTable
@@ -21,6 +22,7 @@ export interface Database {
   timer: TimerTable
   outbox: OutboxTable
   feed_head: FeedHeadTable
+  service_clock: ServiceClockTable
   calendar: CalendarTable
   calendar_change: CalendarChangeTable
   handbook_version: HandbookVersionTable

@@ -23,17 +23,18 @@ export async function publishHandbookVersion(
   actor: string,
   now: Date,
 ): Promise<HandbookVersionRow> {
-  const existing = await db.selectFrom('handbook_version').select('version').where('version', '=', input.version).executeTakeFirst()
-  if (existing) {
+  const row = await db
+    .insertInto('handbook_version')
+    .values({ version: input.version, title: input.title, published_by: actor, published_at: now })
+    // Published already, or being published by a request that commits first: versions never change.
+    .onConflict((oc) => oc.column('version').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+  if (!row) {
     throw new Refusal(409, 'HANDBOOK_VERSION_EXISTS', `handbook version ${input.version} is already published; publish a new version`, {
       version: input.version,
     })
   }
-  const row = await db
-    .insertInto('handbook_version')
-    .values({ version: input.version, title: input.title, published_by: actor, published_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow()
   const items = input.items.flatMap((item, position) =>
     item.categories.map((category) => ({
       version: input.version,

@@ -16,12 +16,9 @@ export interface NewOrganization {
 
 export async function createOrganization(db: Executor, input: NewOrganization, now: Date): Promise<OrganizationRow> {
   if (input.parentId) await getOrganization(db, input.parentId)
+  const exists = (id: string) => new Refusal(409, 'ORGANIZATION_EXISTS', `an organization named ${input.name} already exists`, { id })
   const existing = await db.selectFrom('organization').select('id').where('name', '=', input.name).executeTakeFirst()
-  if (existing) {
-    throw new Refusal(409, 'ORGANIZATION_EXISTS', `an organization named ${input.name} already exists`, {
-      id: existing.id,
-    })
-  }
+  if (existing) throw exists(existing.id)
   const row = await db
     .insertInto('organization')
     .values({
@@ -34,8 +31,14 @@ export async function createOrganization(db: Executor, input: NewOrganization, n
       created_at: now,
       updated_at: now,
     })
+    // Two requests naming the same new organization at once: the second waits for the first and is told it exists.
+    .onConflict((oc) => oc.column('name').doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
+  if (!row) {
+    const winner = await db.selectFrom('organization').select('id').where('name', '=', input.name).executeTakeFirstOrThrow()
+    throw exists(winner.id)
+  }
   await appendOutbox(db, 'organization.created', { organizationId: row.id, name: row.name, category: row.category }, now)
   return row
 }

@@ -17,15 +17,32 @@ export function encodeCursor(instant: Date, id: string): string {
   return Buffer.from(JSON.stringify([instant.toISOString(), id])).toString('base64url')
 }
 
-export function decodeCursor(cursor: string): { instant: Date; id: string } {
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const bigserial = /^(?:0|[1-9]\d{0,18})$/
+const idPatterns = { uuid, bigserial } as const
+export type IdKind = keyof typeof idPatterns
+
+/**
+ * The position a cursor names. Only the exact text this API issues is taken — Node's base64
+ * decoder skips characters it does not know, so the cursor must encode back to itself — with an
+ * instant that is one and an id of the table's kind (a UUID, or a bigserial within bigint).
+ */
+export function decodeCursor(cursor: string, idKind: IdKind = 'uuid'): { instant: Date; id: string } {
+  const refused = new Refusal(400, 'INVALID_CURSOR', 'the cursor is not one this API issued')
+  let parsed: unknown
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string]
-    const date = new Date(createdAt)
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor')
-    return { instant: date, id }
+    const text = Buffer.from(cursor, 'base64url').toString('utf8')
+    if (Buffer.from(text).toString('base64url') !== cursor) throw refused
+    parsed = JSON.parse(text)
   } catch {
-    throw new Refusal(400, 'INVALID_CURSOR', 'the cursor is not one this API issued')
+    throw refused
   }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw refused
+  const [instant, id] = parsed as [string, string]
+  const date = new Date(instant)
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== instant || !idPatterns[idKind].test(id)) throw refused
+  if (idKind === 'bigserial' && BigInt(id) > 2n ** 63n - 1n) throw refused
+  return { instant: date, id }
 }
 
 /** Pages rows by (orderBy, id), oldest first; `orderBy` is created_at unless the rows have a better order. */
@@ -33,12 +50,13 @@ export async function pageQuery<DB, TB extends keyof DB, O extends Keyed<C>, C e
   query: SelectQueryBuilder<DB, TB, O>,
   { cursor, limit }: { cursor?: string | undefined; limit: number },
   orderBy: C = 'created_at' as C,
+  idKind: IdKind = 'uuid',
 ): Promise<Page<O>> {
   // Column names are shared by every paged table; the casts keep Kysely's generic builder happy.
   let q = query as unknown as SelectQueryBuilder<any, any, O>
   const column = orderBy as 'created_at'
   if (cursor) {
-    const after = decodeCursor(cursor)
+    const after = decodeCursor(cursor, idKind)
     q = q.where((eb) =>
       eb.or([eb(column, '>', after.instant), eb.and([eb(column, '=', after.instant), eb('id', '>', after.id)])]),
     )

@@ -25,7 +25,7 @@ export async function listTimers(db: Executor, filter: TimerFilter): Promise<Pag
   }
   if (filter.kind) query = query.where('kind', '=', filter.kind)
   if (filter.dueBefore) query = query.where('due_at', '<', filter.dueBefore)
-  return pageQuery(query, filter, 'due_at')
+  return pageQuery(query, filter, 'due_at', 'bigserial')
 }
 
 /** Pending timers in the order they fire; the key breaks ties. */

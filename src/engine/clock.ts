@@ -2,11 +2,22 @@
 export interface Clock {
   readonly mode: 'system' | 'manual'
   now(): Date
+  /** A clock shared with other processes reads the shared time again (at each request and tick). */
+  sync?(): Promise<void>
 }
+
+/** A clock that moves only when told, forward. */
+export interface MovableClock extends Clock {
+  readonly mode: 'manual'
+  advanceTo(instant: Date | string): void | Promise<void>
+}
+
+export const isMovable = (clock: Clock): clock is MovableClock => clock.mode === 'manual' && 'advanceTo' in clock
 
 export const systemClock: Clock = { mode: 'system', now: () => new Date() }
 
-export class ManualClock implements Clock {
+/** A manual clock in this process's memory (tests); the service's sandbox uses the database's (database-clock.ts). */
+export class ManualClock implements MovableClock {
   readonly mode = 'manual' as const
   #now: Date
 

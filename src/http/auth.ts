@@ -7,6 +7,7 @@ import { assertRole } from '../domain/access.js'
 import { authenticate, checkPrincipal, hashToken, type Authentication, type Scope } from '../domain/principals.js'
 import type { Clock } from '../engine/clock.js'
 import { Refusal } from '../errors.js'
+import { createFailureBudget } from './authentication-failures.js'
 import { pagePath } from './security-headers.js'
 
 declare module 'fastify' {
@@ -60,22 +61,50 @@ declare module 'fastify' {
   }
 }
 
+export interface AuthenticationOptions {
+  db: Executor
+  clock: Clock
+  cacheMs: number
+  cacheClock?: (() => number) | undefined
+  /** Failed authentications an address may make per minute before it is refused without a lookup. */
+  failuresPerMinute: number
+}
+
 /** Bearer-token authentication for everything but the public paths (401 with a code when it fails). */
-export const authentication = fp(async (app: FastifyInstance, options: { db: Executor; clock: Clock; cacheMs: number; cacheClock?: (() => number) | undefined }) => {
+export const authentication = fp(async (app: FastifyInstance, options: AuthenticationOptions) => {
   const cache = createPrincipalCache(options.cacheMs, undefined, options.cacheClock)
+  const failures = createFailureBudget(options.failuresPerMinute, options.cacheClock)
   app.decorate('forgetPrincipals', cache.clear)
   app.decorateRequest('principal', null)
   // Callback style, not async: a remembered principal admits the request without a promise.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (publicPath(request.url)) return done()
+    const address = request.ip
+    const fail = (refusal: Refusal | undefined) => {
+      if (refusal) failures.spend(address)
+      done(refusal)
+    }
+    const spent = () => {
+      const retryAfter = failures.exhausted(address)
+      if (!retryAfter) return false
+      reply.header('retry-after', String(retryAfter))
+      done(
+        new Refusal(429, 'RATE_LIMITED', `more than ${options.failuresPerMinute} failed authentications a minute from this address; retry in ${retryAfter} s`, {
+          limit: options.failuresPerMinute,
+          retryAfter,
+        }),
+      )
+      return true
+    }
     const token = request.headers.authorization?.match(bearer)?.[1]
-    if (!token) return done(new Refusal(401, 'TOKEN_MISSING', messages.TOKEN_MISSING))
+    if (!token) return spent() || fail(new Refusal(401, 'TOKEN_MISSING', messages.TOKEN_MISSING))
     const now = options.clock.now()
     const cached = cache.get(token)
-    if (cached) return done(admit(request, checkPrincipal(cached, now)))
+    if (cached) return fail(admit(request, checkPrincipal(cached, now)))
+    if (spent()) return
     authenticate(options.db, hashToken(token), now).then((result) => {
       if (result.ok) cache.set(token, result.principal)
-      done(admit(request, result))
+      fail(admit(request, result))
     }, done)
   })
 })

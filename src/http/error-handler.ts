@@ -1,7 +1,11 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { Refusal } from '../errors.js'
+import { securityHeadersFor } from './security-headers.js'
 
 /** Fastify's own refusals, renamed to codes that stay stable whatever Fastify calls them next. */
 const fastifyCodes: Record<string, { statusCode: number; code: string; message: string }> = {
@@ -28,6 +32,68 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true
   if (typeof e.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message)) return true
   return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable)
+}
+
+/**
+ * Database refusals that a request caused and a retry may not: two writers racing to create the
+ * same record, a serialization failure or a deadlock between transactions (409, retry), text the
+ * database cannot store (400). Safety nets: the routes check first where they can.
+ */
+const databaseRefusals: Record<string, { statusCode: number; code: string; message: string }> = {
+  '23505': { statusCode: 409, code: 'CONCURRENT_CHANGE', message: 'another request created or changed the same record at the same moment; read it again and retry' },
+  '40001': { statusCode: 409, code: 'CONCURRENT_CHANGE', message: 'another request changed the same records at the same moment; retry' },
+  '40P01': { statusCode: 409, code: 'CONCURRENT_CHANGE', message: 'another request changed the same records at the same moment; retry' },
+  '22P05': { statusCode: 400, code: 'VALIDATION_FAILED', message: 'the request holds text the database cannot store' },
+  '22021': { statusCode: 400, code: 'VALIDATION_FAILED', message: 'the request holds text the database cannot store' },
+}
+
+/** The error body for a request id, as every refusal has it. */
+const errorJson = (statusCode: number, code: string, message: string, requestId: string) => JSON.stringify({ statusCode, code, message, requestId })
+
+/**
+ * Refusals Fastify makes before any hook runs (a path that is not valid percent-encoding, a path
+ * parameter over its length limit), written in the project's shape with its headers.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  const statusCode = tooLong ? 414 : 400
+  for (const [name, value] of securityHeadersFor(request.url)) reply.header(name, value)
+  return reply
+    .code(statusCode)
+    .header('x-request-id', request.id)
+    .type('application/json; charset=utf-8')
+    .send(
+      errorJson(
+        statusCode,
+        tooLong ? 'URI_TOO_LONG' : 'MALFORMED_URL',
+        tooLong ? 'a path parameter is longer than any this API takes' : 'the path is not valid percent-encoded UTF-8',
+        String(request.id),
+      ),
+    )
+}
+
+/**
+ * Refusals Node's HTTP parser makes before Fastify sees a request (headers too large, a request
+ * line that is not HTTP): the same shape and headers, written on the socket, which is then closed.
+ */
+export function clientError(error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return socket.destroy()
+  const [statusCode, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than allowed']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request took too long to arrive']
+        : [400, 'MALFORMED_REQUEST', 'the request is not well-formed HTTP']
+  const requestId = randomUUID()
+  const body = errorJson(statusCode, code, message, requestId)
+  const headers = [
+    ...securityHeadersFor('/api/'),
+    ['content-type', 'application/json; charset=utf-8'],
+    ['content-length', String(Buffer.byteLength(body))],
+    ['x-request-id', requestId],
+    ['connection', 'close'],
+  ]
+  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
 }
 
 /** One place turns every failure into `{ statusCode, code, message, requestId, details? }` (I7). */
@@ -65,7 +131,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
         requestId,
       })
     }
-    const known = error.code ? fastifyCodes[error.code] : undefined
+    const known = error.code ? (fastifyCodes[error.code] ?? databaseRefusals[error.code]) : undefined
     if (known) return reply.code(known.statusCode).send({ ...known, requestId })
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema')

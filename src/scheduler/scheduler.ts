@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { DB } from '../db/database.js'
 import { nextDueAt } from '../domain/timers.js'
 import type { Clock } from '../engine/clock.js'
-import { ManualClock } from '../engine/clock.js'
+import { isMovable } from '../engine/clock.js'
 import type { Engine } from '../engine/engine.js'
 import { Refusal } from '../errors.js'
 
@@ -56,6 +56,8 @@ export function createScheduler(options: SchedulerOptions) {
   const tick = () =>
     exclusive(async () => {
       try {
+        // The time another process may have moved the shared manual clock to.
+        await clock.sync?.()
         const { fired, skipped } = await fireDue()
         if (fired + skipped > 0) logger.info({ fired, skipped }, 'timers fired')
       } catch (error) {
@@ -90,12 +92,13 @@ export function createScheduler(options: SchedulerOptions) {
      * way so every timer fires at its own time, in order; returns when all have fired.
      */
     advanceTo(target: Date): Promise<AdvanceResult> {
-      if (!(clock instanceof ManualClock)) {
+      if (!isMovable(clock)) {
         return Promise.reject(
           new Refusal(409, 'CLOCK_NOT_MANUAL', 'the clock follows system time; start the service with CLOCK=manual to move it'),
         )
       }
       return exclusive(async () => {
+        await clock.sync?.()
         if (target < clock.now()) {
           throw new Refusal(422, 'CLOCK_BACKWARDS', `the clock is at ${clock.now().toISOString()} and only moves forward`, {
             now: clock.now().toISOString(),
@@ -106,14 +109,14 @@ export function createScheduler(options: SchedulerOptions) {
         for (;;) {
           const due = await nextDueAt(db, target)
           if (!due) break
-          if (due > clock.now()) clock.advanceTo(due)
+          if (due > clock.now()) await clock.advanceTo(due)
           const result = await engine.fireDueTimers(batchSize)
           fired += result.fired
           skipped += result.skipped
           // Another process holds the projects due now; give it a moment to commit.
           if (result.claimed === 0) await new Promise((resolve) => setTimeout(resolve, 10))
         }
-        clock.advanceTo(target)
+        await clock.advanceTo(target)
         return { now: clock.now(), fired, skipped }
       })
     },

@@ -23,6 +23,7 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
   let browser: Browser
   let page: Page
   const ids: Record<string, string> = {}
+  const violations: string[] = []
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true })
@@ -45,6 +46,13 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     // The console remembers the year per session; the seeded year is 2026.
     await page.addInitScript(() => sessionStorage.setItem('djf.year', '2026'))
     page.on('pageerror', (error) => console.error('page error:', error))
+    // Every page runs under the service's Content-Security-Policy; anything it blocks is a failure.
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text())
+    })
+    await page.addInitScript(() =>
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to: ${e.violatedDirective} ${e.blockedURI}`)),
+    )
   }, 120_000)
 
   afterAll(async () => {
@@ -56,7 +64,8 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
   const shot = (name: string) => page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true })
 
   it('asks for the admin token, then shows the three machines with this year’s counts', async () => {
-    await page.goto(`${address}/admin/`)
+    const response = await page.goto(`${address}/admin/`)
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/)
     await page.locator('#token').waitFor()
     await shot('01-login')
     await page.fill('#token', 'not-a-token')
@@ -119,6 +128,14 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     await expect.poll(() => page.locator('nav a[href="#/projects"]').textContent()).toBe('项目')
   })
 
+  it('serves the API documentation, which works under the same policy', async () => {
+    const response = await page.goto(`${address}/docs/`)
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/)
+    await page.locator('.swagger-ui .info .title').waitFor({ timeout: 30_000 })
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(40)
+    await shot('08-docs')
+  }, 60_000)
+
   it('fits a phone-width screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(`${address}/admin/#/machines`)
@@ -126,5 +143,6 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     expect(overflow).toBeLessThanOrEqual(0)
     await shot('07-machines-phone')
+    expect(violations).toEqual([])
   })
 })

@@ -382,7 +382,7 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
         'x-xss-protection': '0',
       }
       for (const headers of [response.headers, refused.headers, unknown.headers]) {
-        expect(headers).toMatchObject(api)
+        expect(headers).toMatchObject({ ...api, 'cache-control': 'no-store' })
         for (const name of Object.keys(documentOnly)) expect(headers[name], name).toBeUndefined()
         expect(headers['x-powered-by']).toBeUndefined()
         expect(headers['content-security-policy']).toBeUndefined()
@@ -395,6 +395,8 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
         expect(page.headers['content-type'], url).toMatch(/^text\/html/)
         expect(page.headers, url).toMatchObject({ ...api, ...documentOnly })
         expect(page.headers['x-request-id'], url).toBeDefined()
+        // A real policy: this origin's scripts only, no inline script, no framing (the browser tests run the pages under it).
+        expect(page.headers['content-security-policy'], url).toMatch(/default-src 'self';.*frame-ancestors 'none';.*object-src 'none';.*script-src 'self';.*script-src-attr 'none'/)
       }
       expect(response.headers['access-control-allow-origin']).toBeUndefined()
     })

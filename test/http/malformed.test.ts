@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, createTestApp } from '../support/app.js'
@@ -32,7 +33,18 @@ describe('malformed requests', () => {
     await database?.drop()
   })
 
-  type Case = { name: string; method?: 'POST' | 'GET' | 'PUT' | 'DELETE'; url: string; payload?: unknown; raw?: string; contentType?: string }
+  type Case = {
+    name: string
+    method?: 'POST' | 'GET' | 'PUT' | 'DELETE'
+    url: string
+    payload?: unknown
+    raw?: string | Buffer
+    contentType?: string
+    /** The status and code it must get, where one is certain. */
+    expect?: [number, string]
+    /** The field a refusal must name. */
+    field?: string
+  }
 
   /** Every byte percent-encoded, lone surrogates included (encodeURIComponent refuses them). */
   const percentEncoded = (text: string) => Buffer.from(text, 'utf8').toString('hex').replace(/../g, '%$&')
@@ -111,8 +123,96 @@ describe('malformed requests', () => {
     list.push({ name: 'bad feed cursor', method: 'GET', url: "/api/v1/events?after=' or 1=1" })
     list.push({ name: 'unknown route', method: 'GET', url: '/api/v1/../../etc/passwd' })
     list.push({ name: 'unknown method', method: 'DELETE', url: '/api/v1/projects' })
+
+    // NUL and lone surrogates anywhere in a body, a key, a query or a path: refused, naming the field (issue 13 §5).
+    const badTexts = { nul: 'a\u0000b', high: 'x\uD800', low: '\uDC00y', reversed: '\uDC00\uD800' }
+    for (const [what, text] of Object.entries(badTexts)) {
+      list.push({ name: `organization name ${what}`, url: '/api/v1/organizations', payload: { name: text, category: 'village', secretary: 's', leaderInCharge: 'l' }, expect: [400, 'VALIDATION_FAILED'], field: 'body.name' })
+      list.push({ name: `declaration title ${what}`, url: '/api/v1/projects', payload: { type: 'innovation', organizationId: org, year: 2026, declaration: { title: text } }, expect: [400, 'VALIDATION_FAILED'], field: 'body.declaration.title' })
+      list.push({ name: `ledger content ${what}`, url: `/api/v1/projects/${implementing}/events`, payload: { type: 'RECORD_LEDGER_ENTRY', date: '2026-06-01', content: text, evidence: [] }, expect: [400, 'VALIDATION_FAILED'], field: 'body.content' })
+      list.push({ name: `update declaration ${what}`, url: events, payload: { type: 'UPDATE_DECLARATION', declaration: { measures: ['ok', text] } }, expect: [400, 'VALIDATION_FAILED'], field: 'body.declaration.measures.1' })
+      list.push({ name: `key ${what}`, url: events, payload: { type: 'UPDATE_DECLARATION', declaration: { [text]: 'v' } }, expect: [400, 'VALIDATION_FAILED'], field: `body.declaration.${text}` })
+    }
+    // In a query: a NUL is named; a surrogate cannot be UTF-8 at all, so its bytes are invalid UTF-8.
+    list.push({ name: 'query NUL', method: 'GET', url: '/api/v1/projects?state=a%00b', expect: [400, 'VALIDATION_FAILED'], field: 'querystring.state' })
+    for (const bytes of ['%ED%A0%80', '%FF', '%C0%AF', '%E4%B8']) {
+      list.push({ name: `query bytes ${bytes}`, method: 'GET', url: `/api/v1/projects?state=${bytes}`, expect: [400, 'INVALID_UTF8'] })
+    }
+    // Bytes that are not UTF-8: refused, never stored as U+FFFD.
+    const reason = (bytes: number[]) => Buffer.concat([Buffer.from('{"type":"WITHDRAW","reason":"'), Buffer.from(bytes), Buffer.from('"}')])
+    for (const [what, bytes] of Object.entries({ ff: [0xff], overlong: [0xc0, 0xaf], truncated: [0xe4, 0xb8], surrogate: [0xed, 0xa0, 0x80], overlongNul: [0xc0, 0x80], latin1: [0xe9] })) {
+      list.push({ name: `invalid utf-8 ${what}`, url: events, raw: reason(bytes), expect: [400, 'INVALID_UTF8'] })
+    }
+    // Only JSON in UTF-8.
+    for (const charset of ['utf-16', 'UTF-16LE', 'iso-8859-1', 'gbk']) {
+      list.push({ name: `charset ${charset}`, url: events, raw: '{"type":"SUBMIT"}', contentType: `application/json; charset=${charset}`, expect: [415, 'UNSUPPORTED_MEDIA_TYPE'] })
+    }
+    // A handbook item naming a category twice.
+    list.push({
+      name: 'handbook item with a repeated category',
+      url: '/api/v1/handbooks',
+      payload: { version: 'dup-1', title: '重复', items: [{ code: 'X-1', categories: ['village', 'village'], requirement: 'r', standard: 's', frequency: 'f' }] },
+      expect: [400, 'VALIDATION_FAILED'],
+    })
+    // Every cursor fed garbage.
+    const b64 = (text: string) => Buffer.from(text).toString('base64url')
+    const listCursors = [
+      b64(JSON.stringify(['2026-01-01T00:00:00.000Z', "x' or 1=1 --"])),
+      b64(JSON.stringify(['2026-01-01T00:00:00.000Z', 'not-a-uuid'])),
+      b64(JSON.stringify(['not a date', '00000000-0000-4000-8000-000000000000'])),
+      b64(JSON.stringify(['2026-01-01', '00000000-0000-4000-8000-000000000000'])),
+      b64(JSON.stringify(['2026-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000', 'extra'])),
+      b64('{"a":1}'),
+      b64('null'),
+      `${b64(JSON.stringify(['2026-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']))}!!`,
+    ]
+    for (const [i, cursor] of listCursors.entries()) {
+      for (const path of ['/api/v1/projects', '/api/v1/organizations']) {
+        list.push({ name: `list cursor ${i} on ${path}`, method: 'GET', url: `${path}?cursor=${encodeURIComponent(cursor)}`, expect: [400, 'INVALID_CURSOR'] })
+      }
+    }
+    for (const id of ['00000000-0000-4000-8000-000000000000', `${2n ** 63n}`, `${2n ** 64n}`, '-1', '1.5']) {
+      list.push({ name: `timer cursor ${id}`, method: 'GET', url: `/api/v1/timers?cursor=${b64(JSON.stringify(['2026-01-01T00:00:00.000Z', id]))}`, expect: [400, 'INVALID_CURSOR'] })
+    }
+    for (const after of [b64(`f${2n ** 63n}`), b64(`f${2n ** 64n}`), b64(`f${'9'.repeat(40)}`), b64(`${2n ** 64n}:1`), b64('f-5'), 'AAAA', '====']) {
+      list.push({ name: `feed cursor ${after}`, method: 'GET', url: `/api/v1/events?after=${encodeURIComponent(after)}`, expect: [400, 'INVALID_CURSOR'] })
+    }
+    // Unknown query parameters, as unknown body fields are.
+    for (const url of ['/api/v1/projects?limitt=5', '/api/v1/machines?format=mermaid', '/api/v1/events?limit=5&from=0', '/api/v1/organizations?access_token=x', `/api/v1/projects/${draft}?expand=all`]) {
+      list.push({ name: `unknown query ${url}`, method: 'GET', url, expect: [400, 'VALIDATION_FAILED'] })
+    }
+    // Fastify's own refusals, in the project's shape.
+    list.push({ name: 'path parameter over the length limit', method: 'GET', url: `/api/v1/projects/${'a'.repeat(300)}`, expect: [414, 'URI_TOO_LONG'] })
+    list.push({ name: 'path not valid percent-encoding', method: 'GET', url: '/api/v1/projects/%E0%A4%A', expect: [400, 'MALFORMED_URL'] })
     return list
   }
+
+  it('answers what Node’s HTTP parser refuses in the same shape, with the same headers', async () => {
+    const address = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        let answer = ''
+        const socket = connect(Number(address.port), '127.0.0.1', () => socket.write(request))
+        socket.on('data', (chunk) => (answer += chunk))
+        socket.on('end', () => resolve(answer))
+        socket.on('error', reject)
+      })
+    const cases: Array<[string, number, string]> = [
+      [`GET /api/v1/projects HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+      ['NOT HTTP AT ALL\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+      ['GET /api/v1/projects HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello', 400, 'MALFORMED_REQUEST'],
+      ['GET /api/v1/projects HTTP/1.1\r\nBad Header\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+    ]
+    for (const [request, status, code] of cases) {
+      const answer = await raw(request)
+      const [head, body] = answer.split('\r\n\r\n')
+      expect(head, request.slice(0, 40)).toMatch(new RegExp(`^HTTP/1.1 ${status} `))
+      expect(head).toMatch(/x-content-type-options: nosniff/i)
+      const parsed = JSON.parse(body!)
+      expect(parsed).toMatchObject({ statusCode: status, code })
+      expect(head).toContain(`x-request-id: ${parsed.requestId}`)
+    }
+  })
 
   it('answers every one with a 4xx and a code, and writes nothing', async () => {
     const corpus = cases()
@@ -132,6 +232,9 @@ describe('malformed requests', () => {
       expect(response.statusCode, c.name).toBeLessThan(500)
       expect(typeof body.code, c.name).toBe('string')
       expect(body.requestId, c.name).toBe(response.headers['x-request-id'])
+      expect(response.headers['x-content-type-options'], c.name).toBe('nosniff')
+      if (c.expect) expect([response.statusCode, body.code], `${c.name}: ${response.body.slice(0, 300)}`).toEqual(c.expect)
+      if (c.field) expect(body.details?.fields?.map((f: { path: string }) => f.path), c.name).toContain(c.field)
     }
     const after = await database.db.selectFrom('project_history').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
     expect(Number(after.n)).toBe(Number(before.n))

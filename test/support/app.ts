@@ -48,7 +48,7 @@ export async function authorizeTestApp(app: FastifyInstance, database: DatabaseH
 /** The real service on a test database, with a clock the test moves (scheduler not polling). */
 export async function createTestApp(
   database: TestDatabase,
-  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number } = {},
+  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number; authFailuresPerMinute?: number } = {},
 ) {
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00.000Z')
   const service = await createService({
@@ -58,6 +58,7 @@ export async function createTestApp(
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     scheduler: { intervalMs: 50, batchSize: options.batchSize ?? 500 },
     rateLimitPerMinute: 1_000_000,
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 1_000_000,
     checkResponses: true,
     // Test receivers listen on this machine's loopback.
     webhookPolicy: parseAllowList(['127.0.0.1']),

@@ -14,8 +14,28 @@ export function freePort(): Promise<number> {
 export interface ServiceProcess {
   child: ChildProcess
   base: string
-  /** What it wrote to stderr so far. */
+  /** What it wrote to stdout (its JSON log) and stderr so far. */
+  stdout: () => string
   stderr: () => string
+}
+
+function spawnService(port: number, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (chunk) => (stdout += chunk))
+  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  return { child, stdout: () => stdout, stderr: () => stderr }
+}
+
+/** Starts the service expecting it to refuse to start; returns its exit code and output. */
+export async function failedStart(port: number, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { child, stdout, stderr } = spawnService(port, env)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+  return { code, output: stdout() + stderr() }
 }
 
 /**
@@ -24,20 +44,15 @@ export interface ServiceProcess {
  * the other test worker runs: allow a minute.
  */
 export async function startServiceProcess(port: number, env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  const { child, stdout, stderr } = spawnService(port, env)
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 600 && child.exitCode === null; i++) {
     const up = await fetch(`${base}/health`).then((r) => r.ok, () => false)
-    if (up) return { child, base, stderr: () => stderr }
+    if (up) return { child, base, stdout, stderr }
     await new Promise((r) => setTimeout(r, 100))
   }
   child.kill('SIGKILL')
-  throw new Error(`the service did not start (exit code ${child.exitCode}): ${stderr.slice(-2000)}`)
+  throw new Error(`the service did not start (exit code ${child.exitCode}): ${(stdout() + stderr()).slice(-2000)}`)
 }
 
 /** Waits for the process to be gone. */

@@ -17,7 +17,11 @@ const newVersion = z.strictObject({
     .array(
       z.object({
         code: text(100).describe('item number, e.g. V-01'),
-        categories: z.array(z.enum(organizationCategories)).min(1).describe('the organization categories it applies to'),
+        categories: z
+          .array(z.enum(organizationCategories))
+          .min(1)
+          .refine((categories) => new Set(categories).size === categories.length, 'categories must not repeat')
+          .describe('the organization categories it applies to'),
         requirement: text(2000).describe('要求'),
         standard: text(2000).describe('标准'),
         frequency: text(100).describe('频次'),

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { z } from 'zod'
+import { Refusal, validationFailed } from '../errors.js'
+import { apiPrefix } from './auth.js'
+
+/**
+ * What text the API takes, refused with a 4xx rather than stored altered or failing in the
+ * database: bodies are JSON in UTF-8 only (another charset is 415; bytes that are not UTF-8,
+ * overlong forms included, are 400 — never turned into U+FFFD); no string or key anywhere in a
+ * body, query or path holds a NUL (PostgreSQL cannot store it in text or jsonb) or a lone UTF-16
+ * surrogate (not a character at all); and a query parameter a route does not know is refused, as
+ * an unknown body field is.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** The first string (or key) in a parsed value that holds a NUL or a lone surrogate, with its path. */
+export function badText(value: unknown, root: string): { path: string; message: string } | undefined {
+  const stack: Array<[unknown, string]> = [[value, root]]
+  const check = (text: string, path: string) =>
+    text.includes('\u0000')
+      ? { path, message: 'contains a NUL character (U+0000)' }
+      : !text.isWellFormed()
+        ? { path, message: 'contains a lone UTF-16 surrogate, which is not a character' }
+        : undefined
+  // Iterative: a body may nest thousands of levels deep.
+  while (stack.length) {
+    const [item, path] = stack.pop()!
+    if (typeof item === 'string') {
+      const bad = check(item, path)
+      if (bad) return bad
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], `${path}.${i}`])
+    } else if (item && typeof item === 'object') {
+      for (const key of Object.keys(item)) {
+        const bad = check(key, `${path}.${key}`)
+        if (bad) return bad
+        stack.push([(item as Record<string, unknown>)[key], `${path}.${key}`])
+      }
+    }
+  }
+  return undefined
+}
+
+const charsetOf = (contentType: string) => /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1]?.toLowerCase()
+
+export const requestText = fp(async (app: FastifyInstance) => {
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    const charset = charsetOf(request.headers['content-type'] ?? '')
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      return done(new Refusal(415, 'UNSUPPORTED_MEDIA_TYPE', `send JSON in UTF-8, not ${charset}`), undefined)
+    }
+    let text: string
+    try {
+      text = utf8.decode(body)
+    } catch {
+      return done(new Refusal(400, 'INVALID_UTF8', 'the body is not valid UTF-8'), undefined)
+    }
+    parseJson(request, text, (error, parsed) => {
+      if (error) return done(error, undefined)
+      const bad = badText(parsed, 'body')
+      if (bad) return done(validationFailed(`invalid body: ${bad.path} ${bad.message}`, [bad]), undefined)
+      done(null, parsed)
+    })
+  })
+
+  const checkParameters = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    // The query parser would turn bytes that are not UTF-8 into U+FFFD: refuse them instead.
+    const query = request.url.indexOf('?')
+    if (query >= 0) {
+      try {
+        decodeURIComponent(request.url.slice(query + 1))
+      } catch {
+        return done(new Refusal(400, 'INVALID_UTF8', 'the query string is not percent-encoded UTF-8'))
+      }
+    }
+    const bad = badText(request.query, 'querystring') ?? badText(request.params, 'params')
+    done(bad ? validationFailed(`invalid ${bad.path.split('.')[0]}: ${bad.path} ${bad.message}`, [bad]) : undefined)
+  }
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(apiPrefix)) return
+    // Query and path parameters, checked before validation and after the access check.
+    route.preValidation = [...(route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]), checkParameters]
+    // Unknown query parameters are refused: an integrator's typo must not pass for a missing filter.
+    const schema = (route.schema ??= {})
+    const query = schema.querystring
+    if (query === undefined) schema.querystring = z.strictObject({})
+    else if (query instanceof z.ZodObject) schema.querystring = query.strict()
+  })
+})
