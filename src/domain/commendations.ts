@@ -94,7 +94,7 @@ export async function commend(db: Executor, input: NewCommendation, actor: strin
       'commendation.awarded',
       { commendationId: c.id, kind: c.kind, level: c.level, organizationId: c.organization_id, projectId: c.project_id, title: c.title },
       now,
-      c.project_id,
+      { projectId: c.project_id, organizationId: c.organization_id },
     )
   }
   return inserted

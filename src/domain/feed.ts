@@ -54,6 +54,9 @@ export async function positionOfCursor(db: Executor, cursor: string): Promise<st
   return row.position
 }
 
+/** The town's programme settings, which every organization reads as it reads the settings themselves. */
+export const townWideTopics = ['calendar.changed', 'handbook.published', 'grading.changed', 'group.formed'] as const
+
 export interface FeedFilter {
   topics?: readonly string[] | undefined
   /** Only events of this organization's projects (a token bound to it). */
@@ -73,7 +76,7 @@ export async function readFeed(
       from outbox o
      where o.position > ${after}::bigint
        ${topics?.length ? sql`and o.topic in (${sql.join(topics.map((t) => sql`${t}`))})` : sql``}
-       ${organizationId ? sql`and o.project_id in (select p.id from project p where p.organization_id = ${organizationId})` : sql``}
+       ${organizationId ? sql`and (o.organization_id = ${organizationId} or (o.organization_id is null and o.topic in (${sql.join(townWideTopics.map((t) => sql.lit(t)))})))` : sql``}
      order by o.position
      limit ${limit}`.execute(db)
   const items = rows.rows.map((r) => ({

@@ -39,7 +39,7 @@ export async function createOrganization(db: Executor, input: NewOrganization, n
     const winner = await db.selectFrom('organization').select('id').where('name', '=', input.name).executeTakeFirstOrThrow()
     throw exists(winner.id)
   }
-  await appendOutbox(db, 'organization.created', { organizationId: row.id, name: row.name, category: row.category }, now)
+  await appendOutbox(db, 'organization.created', { organizationId: row.id, name: row.name, category: row.category }, now, { organizationId: row.id })
   return row
 }
 

@@ -10,7 +10,11 @@ export async function appendOutbox(
   topic: string,
   payload: Record<string, unknown>,
   now: Date,
-  projectId: string | null = null,
+  /** Whose record it is: a bound token reads only its organization's (and the town's programme records). */
+  owner: { projectId?: string | null; organizationId?: string | null } = {},
 ): Promise<void> {
-  await db.insertInto('outbox').values({ project_id: projectId, topic, payload: JSON.stringify(payload), created_at: now }).execute()
+  await db
+    .insertInto('outbox')
+    .values({ project_id: owner.projectId ?? null, organization_id: owner.organizationId ?? null, topic, payload: JSON.stringify(payload), created_at: now })
+    .execute()
 }

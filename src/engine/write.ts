@@ -185,9 +185,10 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
 
   // In plan order: the feed serves a transaction's messages by id.
   const messages = plans.flatMap((p) => [
-    ...p.outbox.map((m) => ({ project_id: p.project.id, topic: m.topic, payload: m.payload, created_at: p.at.toISOString() })),
+    ...p.outbox.map((m) => ({ project_id: p.project.id, organization_id: p.project.organization_id, topic: m.topic, payload: m.payload, created_at: p.at.toISOString() })),
     ...p.systems.map((system) => ({
       project_id: p.project.id,
+      organization_id: p.project.organization_id,
       topic: 'system.established',
       payload: { systemId: system.id, title: system.title, effectiveDate: system.effectiveDate, sourceProjectId: p.project.id },
       created_at: p.at.toISOString(),
@@ -195,9 +196,9 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
   ])
   if (messages.length) {
     ctes.push(sql`outbox_written as (
-      insert into outbox (project_id, topic, payload, created_at)
-      select project_id, topic, payload, created_at
-        from ${rowsOf(messages.map((m, seq) => Object.assign({}, m, { seq })))} as v(project_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
+      insert into outbox (project_id, organization_id, topic, payload, created_at)
+      select project_id, organization_id, topic, payload, created_at
+        from ${rowsOf(messages.map((m, seq) => Object.assign({}, m, { seq })))} as v(project_id uuid, organization_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
        ${guard}
        order by seq)`)
   }

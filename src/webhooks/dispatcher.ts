@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DB } from '../db/database.js'
 import type { WebhookDeliveryRow, WebhookRow } from '../db/tables/webhook.js'
-import { positionCommitted, readFeed } from '../domain/feed.js'
+import { positionAllCommitted, readFeed } from '../domain/feed.js'
 import type { Clock } from '../engine/clock.js'
 import type { LookupFunction } from 'node:net'
 import { Refusal } from '../errors.js'
@@ -56,7 +56,8 @@ export function createDispatcher(options: DispatcherOptions) {
   /** Copies feed events past each webhook's cursor into deliveries; returns how many. */
   async function fanOut(): Promise<number> {
     let created = 0
-    await positionCommitted(db)
+    // Also what keeps the feed numbered when no one reads it, so its backlog stays small.
+    await positionAllCommitted(db)
     const webhooks = await db.selectFrom('webhook').select('id').execute()
     for (const { id } of webhooks) {
       created += await db.transaction().execute(async (trx) => {

@@ -210,6 +210,12 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
       expect(markersOfB.some((m) => body.includes(m)), url).toBe(true)
     }
     expect((await send('sysEvents', get('/api/v1/events?limit=1000'))).body).toContain(other.project)
+    // A bound token's feed holds its organization's records and the town's settings, and no one else's.
+    const feed = (await send('sysAEvents', get('/api/v1/events?limit=1000'))).json().items as Array<{ topic: string; payload: { organizationId?: string } }>
+    const topics = new Set(feed.map((e) => e.topic))
+    for (const topic of ['organization.created', 'commendation.awarded', 'project.created', 'project.transitioned', 'handbook.published', 'group.formed']) expect(topics, topic).toContain(topic)
+    expect(feed.filter((e) => e.topic === 'organization.created').map((e) => e.payload.organizationId)).toEqual([own.org])
+    expect(topics).not.toContain('spotcheck.drawn')
     const counts = async (who: Kind) => Object.values((await send(who, get('/api/v1/stats/states?year=2026'))).json().counts as Record<string, Record<string, number>>).flatMap(Object.values).reduce((a, b) => a + b, 0)
     const projectsOfA = (await database.db.selectFrom('project').select('id').where('organization_id', '=', own.org).where('year', '=', 2026).execute()).length
     expect(await counts('sysA')).toBe(projectsOfA)

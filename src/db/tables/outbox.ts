@@ -6,6 +6,8 @@ export interface OutboxTable {
   /** Given by the feed's positioner once the row is committed (dense, growing); null until then. */
   position: Generated<string | null>
   project_id: string | null
+  /** The organization the event belongs to; null for the town's programme records. */
+  organization_id: string | null
   topic: string
   payload: unknown
   created_at: Date
