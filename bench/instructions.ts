@@ -31,6 +31,7 @@ const out = mkdtempSync(join(tmpdir(), 'djf-callgrind-'))
 
 async function instructionsPerRequest(kind: Kind): Promise<number> {
   const target = await startTarget(kind, {
+    background: false,
     schema,
     poolSize: 10,
     under: ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}/${kind}.%p`],

@@ -11,15 +11,17 @@ export type Route = 'post' | 'get'
 /**
  * Starts a server in a process of its own and resolves once it listens. `node` adds flags to its
  * Node (profiling); `under` runs it under another program (valgrind). `stop` resolves with the
- * server's last line (its peak RSS), if it printed one.
+ * server's last line (its peak RSS), if it printed one. `background: false` leaves the service's
+ * once-a-second loop (the webhook dispatcher, which numbers the feed) off: under valgrind, 50 times
+ * slower, its ticks would be counted against fifty times fewer requests than in real time.
  */
 export async function startTarget(
   kind: Kind,
-  options: { schema: string; poolSize: number; node?: string[]; under?: string[]; quiet?: boolean },
+  options: { schema: string; poolSize: number; node?: string[]; under?: string[]; quiet?: boolean; background?: boolean },
 ) {
   const command = [...(options.under ?? []), process.execPath, ...(options.node ?? []), '--import', 'tsx', 'bench/support/http-target.ts', kind]
   const child = spawn(command[0]!, command.slice(1), {
-    env: { ...process.env, BENCH_SCHEMA: options.schema, BENCH_POOL: String(options.poolSize) },
+    env: { ...process.env, BENCH_SCHEMA: options.schema, BENCH_POOL: String(options.poolSize), BENCH_BACKGROUND: options.background === false ? '0' : '1' },
     stdio: ['ignore', 'pipe', options.quiet ? 'ignore' : 'inherit'],
   })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()

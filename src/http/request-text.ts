@@ -66,28 +66,44 @@ export const requestText = fp(async (app: FastifyInstance) => {
     })
   })
 
-  const checkParameters = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    // The query parser would turn bytes that are not UTF-8 into U+FFFD: refuse them instead.
-    const query = request.url.indexOf('?')
-    if (query >= 0) {
-      try {
-        decodeURIComponent(request.url.slice(query + 1))
-      } catch {
-        return done(new Refusal(400, 'INVALID_UTF8', 'the query string is not percent-encoded UTF-8'))
-      }
-    }
-    const bad = badText(request.query, 'querystring') ?? badText(request.params, 'params')
-    done(bad ? validationFailed(`invalid ${bad.path.split('.')[0]}: ${bad.path} ${bad.message}`, [bad]) : undefined)
-  }
+  const hasBadText = (text: string) => text.includes('\u0000') || !text.isWellFormed()
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(apiPrefix)) return
-    // Query and path parameters, checked before validation and after the access check.
-    route.preValidation = [...(route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]), checkParameters]
-    // Unknown query parameters are refused: an integrator's typo must not pass for a missing filter.
     const schema = (route.schema ??= {})
     const query = schema.querystring
-    if (query === undefined) schema.querystring = z.strictObject({})
-    else if (query instanceof z.ZodObject) schema.querystring = query.strict()
+    // Unknown query parameters are refused: an integrator's typo must not pass for a missing filter.
+    if (query instanceof z.ZodObject) schema.querystring = query.strict()
+    const takesQuery = query !== undefined
+    // Query and path parameters, checked before validation and after the access check. A path's
+    // parameters are few and short; the general walk is for queries, which are rarer (GET /projects/:id has none).
+    const checkParameters = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+      const params = request.params as Record<string, string>
+      for (const key in params) {
+        if (hasBadText(params[key]!)) {
+          const bad = badText(params, 'params')!
+          return done(validationFailed(`invalid params: ${bad.path} ${bad.message}`, [bad]))
+        }
+      }
+      const at = request.url.indexOf('?')
+      if (at < 0) return done()
+      // The query parser would turn bytes that are not UTF-8 into U+FFFD: refuse them instead.
+      try {
+        decodeURIComponent(request.url.slice(at + 1))
+      } catch {
+        return done(new Refusal(400, 'INVALID_UTF8', 'the query string is not percent-encoded UTF-8'))
+      }
+      if (!takesQuery) {
+        const names = Object.keys(request.query as object)
+        if (names.length) {
+          const fields = names.map((name) => ({ path: `querystring.${name}`, message: 'this route takes no query parameters' }))
+          return done(validationFailed(`invalid querystring: ${names.join(', ')}`, fields))
+        }
+        return done()
+      }
+      const bad = badText(request.query, 'querystring')
+      done(bad ? validationFailed(`invalid querystring: ${bad.path} ${bad.message}`, [bad]) : undefined)
+    }
+    route.preValidation = [...(route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]), checkParameters]
   })
 })
