@@ -132,6 +132,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       })
     }
     const known = error.code ? (fastifyCodes[error.code] ?? databaseRefusals[error.code]) : undefined
+    // A race lost is worth retrying at once (and is not an answer an Idempotency-Key keeps).
+    if (known?.code === 'CONCURRENT_CHANGE') reply.header('retry-after', '1')
     if (known) return reply.code(known.statusCode).send({ ...known, requestId })
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema')

@@ -136,8 +136,9 @@ export const idempotency = fp(async (app: FastifyInstance, options: { db: DB; cl
       return payload
     }
     await finish(keyed.trx, 'rollback')
-    // A failure of ours is not an answer: let the retry do the work. A refusal is replayed.
-    if (reply.statusCode < 500 && typeof payload === 'string') {
+    // A failure of ours is not an answer: let the retry do the work. Nor is a refusal that says to
+    // retry (Retry-After: a race lost, the database away). Any other refusal is replayed.
+    if (reply.statusCode < 500 && reply.getHeader('retry-after') === undefined && typeof payload === 'string') {
       await db
         .insertInto('idempotency_key')
         .values({ principal_id: request.principal.id, key: keyed.key, request_hash: keyed.hash, ...response(reply.statusCode), created_at: clock.now() })
