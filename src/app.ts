@@ -63,6 +63,8 @@ export interface AppOptions {
   rateLimitPerMinute?: number
   /** Failed authentications per address per minute before it is refused without a lookup. */
   authFailuresPerMinute?: number
+  /** How long a request may take to arrive, headers and body (a slow client gets 408). */
+  requestTimeoutMs?: number
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. */
   trustProxy?: boolean | string[]
 }
@@ -74,6 +76,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
     // Integrators may send their own request id so one id follows a call across systems.
     genReqId: (req) => {
       const given = req.headers['x-request-id']

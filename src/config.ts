@@ -29,6 +29,7 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   TRUST_PROXY: z.string().default('').describe("'true', or the proxies' addresses and CIDR ranges, comma-separated"),
   WEBHOOK_ALLOWED_HOSTS: z.string().default('').describe('host names, addresses and CIDR ranges webhooks may reach besides public addresses'),
   WEBHOOK_OUTAGE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
@@ -50,6 +51,7 @@ export type Config = Readonly<{
   rateLimitPerMinute: number
   authCacheMs: number
   authFailuresPerMinute: number
+  requestTimeoutMs: number
   trustProxy: boolean | string[]
   webhookPolicy: DestinationPolicy
   webhookOutageMs: number
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authCacheMs: Math.round(e.AUTH_CACHE_SECONDS * 1000),
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY.split(',').map((p) => p.trim()).filter(Boolean),
     webhookPolicy,
     webhookOutageMs: e.WEBHOOK_OUTAGE_MINUTES * 60_000,

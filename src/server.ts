@@ -39,6 +39,7 @@ const { app, scheduler, dispatcher } = await createService({
   rateLimitPerMinute: config.rateLimitPerMinute,
   authCacheMs: config.authCacheMs,
   authFailuresPerMinute: config.authFailuresPerMinute,
+  requestTimeoutMs: config.requestTimeoutMs,
   trustProxy: config.trustProxy,
   webhookPolicy: config.webhookPolicy,
   webhookOutageMs: config.webhookOutageMs,
@@ -51,8 +52,10 @@ async function serviceClock(): Promise<Clock> {
     if (shared) logger.warn({ manualClock: shared.now.toISOString() }, 'the database holds a manual clock; this process follows system time (CLOCK=system)')
     return systemClock
   }
-  const { clock, started } = await DatabaseClock.open(database.db, config.clock.start)
-  if (!started && config.clock.start) {
+  const { clock, started, raisedFrom } = await DatabaseClock.open(database.db, config.clock.start)
+  if (raisedFrom) {
+    logger.warn({ clockStart: raisedFrom.toISOString(), clock: clock.now().toISOString() }, 'the database records events after CLOCK_START: the manual clock starts at the last of them instead')
+  } else if (!started && config.clock.start) {
     logger.info({ clock: clock.now().toISOString() }, 'CLOCK_START ignored: the database already has a manual clock, shared by every process')
   }
   return clock

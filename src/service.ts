@@ -22,6 +22,7 @@ export interface ServiceOptions {
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
   authFailuresPerMinute?: number
+  requestTimeoutMs?: number
   trustProxy?: boolean | string[]
   authCacheMs?: number
   authCacheClock?: () => number
@@ -56,6 +57,7 @@ export async function createService(options: ServiceOptions) {
       corsOrigins: options.corsOrigins ?? [],
       rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
       authFailuresPerMinute: options.authFailuresPerMinute ?? 60,
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       authCacheMs: options.authCacheMs ?? 5000,
       ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),

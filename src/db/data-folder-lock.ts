@@ -1,4 +1,6 @@
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, openSync, readFileSync, realpathSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
@@ -48,11 +50,62 @@ export class DataFolderInUse extends Error {
   }
 }
 
+/**
+ * On Linux the folder's lock is a socket bound in the kernel's abstract namespace under a name
+ * made from the folder's real path: binding is atomic, and the kernel releases it when the
+ * process dies, however it dies, so two starters can never both take a folder a killed process
+ * left. The lock file then only says who holds it. Elsewhere the lock file is the lock.
+ */
+async function kernelLock(folder: string): Promise<Server | 'unsupported' | 'taken'> {
+  if (process.platform !== 'linux') return 'unsupported'
+  const name = `\0dangjian-flow:${createHash('sha256').update(realpathSync(folder)).digest('hex')}`
+  const server = createServer()
+  return new Promise((resolve) => {
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? 'taken' : 'unsupported'))
+    server.listen(name, () => {
+      // Held for the life of the process without keeping it alive.
+      server.unref()
+      resolve(server)
+    })
+  })
+}
+
 /** Takes the folder for this process; returns the release. Throws DataFolderInUse. */
-export function lockDataFolder(folder: string): () => void {
+export async function lockDataFolder(folder: string): Promise<() => void> {
   const file = join(folder, lockName)
   const self: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
   const mine = JSON.stringify(self)
+  const holderNow = () => {
+    try {
+      return readHolder(file).holder
+    } catch {
+      return undefined
+    }
+  }
+  const kernel = await kernelLock(folder)
+  if (kernel === 'taken') throw new DataFolderInUse(folder, holderNow())
+  if (kernel !== 'unsupported') {
+    // Another host on a shared folder cannot be seen by this kernel: its lock file still counts.
+    const holder = holderNow()
+    if (holder && holder.host !== self.host) {
+      kernel.close()
+      throw new DataFolderInUse(folder, holder)
+    }
+    writeFileSync(file, mine, { mode: 0o644 })
+    return () => {
+      try {
+        if (readFileSync(file, 'utf8') === mine) unlinkSync(file)
+      } catch {
+        // Already gone.
+      }
+      kernel.close()
+    }
+  }
+  return lockFile(folder, file, self, mine)
+}
+
+/** The lock file alone, taken with O_EXCL; a holder that is gone is replaced. */
+function lockFile(folder: string, file: string, self: Holder, mine: string): () => void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o644)

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
@@ -19,8 +19,11 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 
 /** PGlite in a folder this process holds alone (data-folder-lock.ts); closing releases it. */
 async function openPgliteFolder(folder: string): Promise<DatabaseHandle> {
-  mkdirSync(folder, { recursive: true })
-  const release = lockDataFolder(folder)
+  // The database's files, its principals among them, are this user's alone, as PostgreSQL insists of
+  // its data directory (PGlite writes its files world-writable).
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
+  chmodSync(folder, 0o700)
+  const release = await lockDataFolder(folder)
   try {
     const handle = await connectPglite({ dataDir: folder })
     return Object.assign({}, handle, {

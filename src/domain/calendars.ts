@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../db/database.js'
 import type { CalendarRow } from '../db/tables/calendar.js'
 import { defaultCalendar, type CalendarDefaults, type CalendarOf, type YearCalendar } from '../scheduler/calendar.js'
@@ -49,8 +50,23 @@ export async function getCalendar(db: Executor, year: number, defaults: Calendar
 }
 
 /** Writes a year's calendar; `forUpdate` first so two changes to one year serialize. */
+/**
+ * A year's calendar and the timers computed from it change together: a calendar change holds the
+ * year's lock exclusively while it moves the pending timers; a transition or a firing that sets a
+ * timer from the calendar holds it shared, from before it reads the calendar until it commits. So
+ * no timer is written from a calendar that a concurrent change has already replaced. (An advisory
+ * lock: a year on the defaults has no row to lock. Its key names the schema, so suites sharing a
+ * database do not wait on one another.)
+ */
+const calendarLock = sql`hashtext('dangjian-flow calendar ' || current_schema())`
+
 export async function lockCalendar(db: Executor, year: number): Promise<void> {
-  await db.selectFrom('calendar').select('year').where('year', '=', year).forUpdate().execute()
+  await sql`select pg_advisory_xact_lock(${calendarLock}, ${year}::int)`.execute(db)
+}
+
+export async function lockCalendarsShared(db: Executor, years: readonly number[]): Promise<void> {
+  // In year order, so that two transactions never wait for each other's years.
+  await sql`select pg_advisory_xact_lock_shared(${calendarLock}, y) from unnest(${[...new Set(years)].sort()}::int[]) as y order by y`.execute(db)
 }
 
 export async function saveCalendar(db: Executor, calendar: YearCalendar, actor: string, now: Date): Promise<void> {

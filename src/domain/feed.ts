@@ -100,19 +100,21 @@ const POSITION_BATCH = 5000
 
 /**
  * Gives the committed rows without a position the next positions, in id order; returns how many.
- * Another positioner at work means nothing to do here now (SKIP LOCKED): it will number them.
  *
  * Why this order is safe: a transaction that depends on another's commit (the next version of a
  * project, a project seeded from a system) takes its outbox ids after that commit, so its rows
  * have larger ids; and no snapshot sees the later transaction's rows without the earlier's.
  * Within one batch, id order therefore keeps every project's events in version order.
  */
-export async function positionCommitted(db: DB, limit = POSITION_BATCH): Promise<number> {
+export async function positionCommitted(db: DB, options: { wait?: boolean; limit?: number } = {}): Promise<number> {
+  const limit = options.limit ?? POSITION_BATCH
   // Most calls find nothing to do: a look at the partial index, without a transaction or a lock.
   const waiting = await sql<{ waiting: boolean }>`select exists (select 1 from outbox where position is null) as waiting`.execute(db)
   if (!waiting.rows[0]!.waiting) return 0
   return db.transaction().execute(async (trx) => {
-    const head = await sql<{ position: string }>`select position::text as position from feed_head for update skip locked`.execute(trx)
+    // A reader waits for a positioner at work (it may have started before the reader's own change
+    // committed, and would leave it unnumbered); background work skips and leaves it to that one.
+    const head = await sql<{ position: string }>`select position::text as position from feed_head for update ${options.wait ? sql`` : sql`skip locked`}`.execute(trx)
     if (head.rows.length === 0) return 0
     // A statement of its own, after the lock: its snapshot includes every row the previous
     // positioner numbered, which one taken before the lock was granted might not.

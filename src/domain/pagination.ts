@@ -55,7 +55,7 @@ export async function pageQuery<DB, TB extends keyof DB, O extends Keyed<C>, C e
   // Column names are shared by every paged table; the casts keep Kysely's generic builder happy.
   let q = query as unknown as SelectQueryBuilder<any, any, O>
   const column = orderBy as 'created_at'
-  if (cursor) {
+  if (cursor !== undefined) {
     const after = decodeCursor(cursor, idKind)
     q = q.where((eb) =>
       eb.or([eb(column, '>', after.instant), eb.and([eb(column, '=', after.instant), eb('id', '>', after.id)])]),

@@ -90,8 +90,14 @@ export async function annualReport(db: Executor, year: number, organizationId?: 
 
 export type AnnualReport = Awaited<ReturnType<typeof annualReport>>
 
-const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value)
+/**
+ * A cell as Excel and WPS read it. Text that starts like a formula (= + - @, a tab or a carriage
+ * return) — a title an organization typed, say — is prefixed with an apostrophe, so the
+ * spreadsheet shows it instead of running it (OWASP's CSV injection advice); numbers stay numbers.
+ */
+export const csvCell = (value: unknown) => {
+  const raw = value === null || value === undefined ? '' : String(value)
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

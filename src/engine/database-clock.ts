@@ -19,13 +19,20 @@ export class DatabaseClock implements MovableClock {
     this.#now = now
   }
 
-  /** The database's clock, started at `start` (or now) if the database has none yet. */
-  static async open(db: DB, start: Date = new Date()): Promise<{ clock: DatabaseClock; started: boolean }> {
+  /**
+   * The database's clock, started at `start` (or now) if the database has none yet — but never
+   * before what the database has already recorded (a database kept until now by the system clock):
+   * time must not run backwards through a project's history.
+   */
+  static async open(db: DB, start: Date = new Date()): Promise<{ clock: DatabaseClock; started: boolean; raisedFrom?: Date }> {
     const inserted = await sql<{ now: Date }>`
-      insert into service_clock (singleton, now, updated_at) values (true, ${start}, ${new Date()})
+      insert into service_clock (singleton, now, updated_at)
+      select true, greatest(${start}::timestamptz, (select max(at) from project_history), (select max(updated_at) from project)), ${new Date()}
       on conflict (singleton) do nothing returning now`.execute(db)
     const row = await sql<{ now: Date }>`select now from service_clock`.execute(db)
-    return { clock: new DatabaseClock(db, new Date(row.rows[0]!.now)), started: inserted.rows.length > 0 }
+    const clock = new DatabaseClock(db, new Date(row.rows[0]!.now))
+    const began = inserted.rows[0]?.now
+    return began && new Date(began) > start ? { clock, started: true, raisedFrom: start } : { clock, started: inserted.rows.length > 0 }
   }
 
   now(): Date {

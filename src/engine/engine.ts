@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { DB, Executor } from '../db/database.js'
 import { inTransaction } from '../db/transaction.js'
 import type { ProjectRow } from '../db/tables/project.js'
-import { loadCalendars } from '../domain/calendars.js'
+import { loadCalendars, lockCalendarsShared } from '../domain/calendars.js'
 import { getOrganization } from '../domain/organizations.js'
 import { Refusal, versionConflict } from '../errors.js'
 import type { CalendarDefaults } from '../scheduler/calendar.js'
@@ -69,6 +69,9 @@ interface DueTimer {
   dueAt: Date
 }
 
+/** Does the transition set a timer whose instant comes from a calendar (or an extension of it)? */
+const setsCalendarTimers = (plan: PlannedTransition) => plan.timers.some((op) => op.op === 'set' && op.kind !== 'delay')
+
 function insertByDue(queue: DueTimer[], timer: DueTimer) {
   const at = queue.findIndex((q) => q.dueAt > timer.dueAt)
   queue.splice(at < 0 ? queue.length : at, 0, timer)
@@ -94,6 +97,8 @@ export function createEngine(options: EngineOptions) {
   ): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
     if (principal) assertMayDeclare(principal, input.organizationId)
     const plan = await inTransaction(executor, async (trx) => {
+      // The year's calendar stays as read until this commits (a new draft's deadline comes from it).
+      await lockCalendarsShared(trx, [input.year])
       // Locking the organization serializes its declarations, so "one foundation a year" holds under concurrency.
       const organization = await getOrganization(trx, input.organizationId, { forUpdate: true })
       const calendarOf = await loadCalendars(trx, [input.year], calendarDefaults)
@@ -145,8 +150,15 @@ export function createEngine(options: EngineOptions) {
     raw: { type: string } & Record<string, unknown>,
     sendOptions: SendOptions,
   ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
-    const loaded = await loadProjectForEvent(trx, projectId, calendarDefaults, { lock: true })
-    const plan = await planLoaded(trx, loaded, raw, sendOptions)
+    let loaded = await loadProjectForEvent(trx, projectId, calendarDefaults, { lock: true })
+    let plan = await planLoaded(trx, loaded, raw, sendOptions)
+    if (setsCalendarTimers(plan)) {
+      // Planned again under the calendars' lock, from calendars read after it was granted.
+      const years = calendarYearsOf(loaded.project)
+      await lockCalendarsShared(trx, years)
+      loaded = Object.assign({}, loaded, { calendarOf: await loadCalendars(trx, years, calendarDefaults) })
+      plan = await planLoaded(trx, loaded, raw, sendOptions)
+    }
     await writeTransitions(trx, [plan])
     return { plan, timers: pendingTimersAfter(loaded.timers, plan) }
   }
@@ -154,7 +166,8 @@ export function createEngine(options: EngineOptions) {
   /**
    * Two round trips and no transaction held between them: read, plan, then write in one
    * statement that applies only if the project is still at the version read. Undefined if
-   * another writer moved it in between.
+   * another writer moved it in between, or if the event sets a timer from the calendar, which
+   * needs the calendar's lock held across the read and the write (sendWithin).
    */
   async function sendIfUnchanged(
     executor: Executor,
@@ -164,6 +177,7 @@ export function createEngine(options: EngineOptions) {
   ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] } | undefined> {
     const loaded = await loadProjectForEvent(executor, projectId, calendarDefaults, { lock: false })
     const plan = await planLoaded(executor, loaded, raw, sendOptions)
+    if (setsCalendarTimers(plan)) return undefined
     if (!(await writeTransitionIfUnchanged(executor, plan))) return undefined
     return { plan, timers: pendingTimersAfter(loaded.timers, plan) }
   }
@@ -231,7 +245,10 @@ export function createEngine(options: EngineOptions) {
         .orderBy('due_at')
         .orderBy('id')
         .execute()
-      const calendarOf = await loadCalendars(trx, projects.flatMap(calendarYearsOf), calendarDefaults)
+      const years = projects.flatMap(calendarYearsOf)
+      // Firings set the next deadlines (the second half-year's report…) from the calendar: held as read until commit.
+      await lockCalendarsShared(trx, years)
+      const calendarOf = await loadCalendars(trx, years, calendarDefaults)
       const current = new Map(projects.map((p) => [p.id, p]))
       // Due order, also for timers a firing sets that are themselves already due (after downtime,
       // the second half-year report falls due before the acceptance deadline that ends it).

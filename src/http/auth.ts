@@ -74,6 +74,9 @@ export interface AuthenticationOptions {
 export const authentication = fp(async (app: FastifyInstance, options: AuthenticationOptions) => {
   const cache = createPrincipalCache(options.cacheMs, undefined, options.cacheClock)
   const failures = createFailureBudget(options.failuresPerMinute, options.cacheClock)
+  // Tokens that authenticated here lately: still looked up (and admitted) when their address has
+  // spent its failure budget, so guessers on a shared address (behind a proxy) lock no client out.
+  const vouched = createPrincipalCache(24 * 3600_000, 10_000, options.cacheClock)
   app.decorate('forgetPrincipals', cache.clear)
   app.decorateRequest('principal', null)
   // Callback style, not async: a remembered principal admits the request without a promise.
@@ -101,9 +104,12 @@ export const authentication = fp(async (app: FastifyInstance, options: Authentic
     const now = options.clock.now()
     const cached = cache.get(token)
     if (cached) return fail(admit(request, checkPrincipal(cached, now)))
-    if (spent()) return
+    if (!vouched.get(token) && spent()) return
     authenticate(options.db, hashToken(token), now).then((result) => {
-      if (result.ok) cache.set(token, result.principal)
+      if (result.ok) {
+        cache.set(token, result.principal)
+        vouched.set(token, result.principal)
+      }
       fail(admit(request, result))
     }, done)
   })

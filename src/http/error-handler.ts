@@ -140,7 +140,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     } else if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({
         statusCode: error.statusCode,
-        code: error.code ?? 'BAD_REQUEST',
+        code: error.code ?? (error.statusCode === 403 ? 'FORBIDDEN' : error.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST'),
         message: error.message,
         requestId,
       })

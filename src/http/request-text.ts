@@ -6,7 +6,7 @@ import { apiPrefix } from './auth.js'
 
 /**
  * What text the API takes, refused with a 4xx rather than stored altered or failing in the
- * database: bodies are JSON in UTF-8 only (another charset is 415; bytes that are not UTF-8,
+ * database: bodies are JSON in UTF-8 only, at most MAX_DEPTH levels deep (another charset is 415; bytes that are not UTF-8,
  * overlong forms included, are 400 — never turned into U+FFFD); no string or key anywhere in a
  * body, query or path holds a NUL (PostgreSQL cannot store it in text or jsonb) or a lone UTF-16
  * surrogate (not a character at all); and a query parameter a route does not know is refused, as
@@ -14,9 +14,15 @@ import { apiPrefix } from './auth.js'
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** The first string (or key) in a parsed value that holds a NUL or a lone surrogate, with its path. */
+/**
+ * Nesting no request needs: every form of this API is a few levels deep. Deeper ones are refused
+ * before anything recursive (validation, hashing, the database's jsonb) can run out of stack.
+ */
+export const MAX_DEPTH = 32
+
+/** The first string (or key) in a parsed value that holds a NUL or a lone surrogate, or nests too deep, with its path. */
 export function badText(value: unknown, root: string): { path: string; message: string } | undefined {
-  const stack: Array<[unknown, string]> = [[value, root]]
+  const stack: Array<[unknown, string, number]> = [[value, root, 0]]
   const check = (text: string, path: string) =>
     text.includes('\u0000')
       ? { path, message: 'contains a NUL character (U+0000)' }
@@ -25,17 +31,18 @@ export function badText(value: unknown, root: string): { path: string; message: 
         : undefined
   // Iterative: a body may nest thousands of levels deep.
   while (stack.length) {
-    const [item, path] = stack.pop()!
+    const [item, path, depth] = stack.pop()!
+    if (depth > MAX_DEPTH && item !== null && typeof item === 'object') return { path, message: `nests deeper than ${MAX_DEPTH} levels` }
     if (typeof item === 'string') {
       const bad = check(item, path)
       if (bad) return bad
     } else if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], `${path}.${i}`])
+      for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], `${path}.${i}`, depth + 1])
     } else if (item && typeof item === 'object') {
       for (const key of Object.keys(item)) {
         const bad = check(key, `${path}.${key}`)
         if (bad) return bad
-        stack.push([(item as Record<string, unknown>)[key], `${path}.${key}`])
+        stack.push([(item as Record<string, unknown>)[key], `${path}.${key}`, depth + 1])
       }
     }
   }
@@ -47,7 +54,16 @@ const charsetOf = (contentType: string) => /;\s*charset\s*=\s*"?([^";\s]+)"?/i.e
 export const requestText = fp(async (app: FastifyInstance) => {
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
+  // JSON is the only body there is: plain text is not parsed as anything (415).
+  app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    const encoding = request.headers['content-encoding']
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      return done(new Refusal(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body unencoded, not ${encoding}`), undefined)
+    }
+    // No body is no body on a route that takes none, whatever the content type says (clients that
+    // always send it, on a DELETE); where a body is expected, an empty one is malformed JSON.
+    if (body.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined)
     const charset = charsetOf(request.headers['content-type'] ?? '')
     if (charset && charset !== 'utf-8' && charset !== 'utf8') {
       return done(new Refusal(415, 'UNSUPPORTED_MEDIA_TYPE', `send JSON in UTF-8, not ${charset}`), undefined)

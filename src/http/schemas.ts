@@ -24,11 +24,18 @@ export const errorResponses = {
   429: errorBody.describe('rate limit exceeded'),
 } as const
 
+/**
+ * A number in a query or a path, written as decimal digits only: `0x10`, `1e3` and ` 7` are not
+ * numbers a client meant (z.coerce would read them as 16, 1000 and 7). The documented type stays an integer.
+ */
+export const decimal = <T extends z.ZodType>(number: T) =>
+  z.preprocess((value) => (typeof value === 'string' && /^-?(?:0|[1-9]\d{0,15})$/.test(value) ? Number(value) : value), number)
+
 export const idParams = z.object({ id: z.uuid() })
 
 export const pageQuery = {
-  cursor: z.string().max(500).optional().describe('opaque; nextCursor of the previous page'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().describe('opaque; nextCursor of the previous page (anything else is 400 INVALID_CURSOR)'),
+  limit: decimal(z.number().int().min(1).max(200)).default(50),
 }
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() })

@@ -46,13 +46,20 @@ const metadataAddresses = ['100.100.100.200', '168.63.129.16', 'fd00:ec2::254', 
 const refused = (url: string, reason: string) =>
   new Refusal(422, 'WEBHOOK_URL_REFUSED', `webhooks are not delivered to ${url}: ${reason}`, { url, reason })
 
-/** The IPv4 address an IPv6 address carries (mapped or NAT64), if any. */
+const localNat64 = ipaddr.parseCIDR('64:ff9b:1::/48')
+const wellKnownNat64 = ipaddr.parseCIDR('64:ff9b::/96')
+
+/**
+ * The IPv4 address an IPv6 address carries, if any: mapped (::ffff:a.b.c.d), IPv4-compatible
+ * (::a.b.c.d, deprecated but still routed by some hosts) or the well-known NAT64 prefix
+ * (64:ff9b::/96, RFC 6052), each with the IPv4 address in its last 32 bits.
+ */
 function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const parts = address.parts
+  const last32 = () => ipaddr.fromByteArray(address.toByteArray().slice(12)) as ipaddr.IPv4
   if (address.isIPv4MappedAddress()) return address.toIPv4Address()
-  if (address.range() === 'rfc6052') {
-    const bytes = address.toByteArray()
-    return ipaddr.fromByteArray(bytes.slice(12)) as ipaddr.IPv4
-  }
+  if (address.match(wellKnownNat64)) return last32()
+  if (parts.slice(0, 6).every((p) => p === 0) && (parts[6] !== 0 || parts[7]! > 1)) return last32()
   return undefined
 }
 
@@ -60,7 +67,8 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
 export function addressRefusal(text: string, policy: DestinationPolicy, hostAllowed = false): string | undefined {
   let address = ipaddr.parse(text.replace(/^\[(.*)\]$/, '$1'))
   if (address.kind() === 'ipv6') address = embeddedIPv4(address as ipaddr.IPv6) ?? address
-  const range = address.range()
+  // A local NAT64 prefix (RFC 8215) places its IPv4 address where the operator chose: it may be anything.
+  const range = address.kind() === 'ipv6' && address.match(localNat64) ? 'local NAT64' : address.range()
   if (range === 'linkLocal' || metadataAddresses.includes(address.toString())) return `${address} is a link-local or cloud metadata address`
   if (range === 'unicast') return undefined
   if (hostAllowed) return undefined

@@ -65,4 +65,12 @@ describe.each(databaseKinds)('the shared manual clock on %s', (kind) => {
     expect(reopened.started).toBe(false)
     expect(reopened.clock.now().toISOString()).toBe('2026-04-01T00:00:00.000Z')
   })
+
+  it('starts, on a database that has a history but no manual clock yet, no earlier than that history', async () => {
+    await database.db.deleteFrom('service_clock').execute()
+    const last = await database.db.selectFrom('project_history').select((eb) => eb.fn.max('at').as('at')).executeTakeFirstOrThrow()
+    const opened = await DatabaseClock.open(database.db, new Date('2020-01-01T00:00:00Z'))
+    expect(opened).toMatchObject({ started: true, raisedFrom: new Date('2020-01-01T00:00:00Z') })
+    expect(opened.clock.now().getTime()).toBe(new Date(last.at as unknown as Date).getTime())
+  })
 })

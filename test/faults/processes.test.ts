@@ -43,6 +43,8 @@ describe('one PGlite folder, one process', () => {
     const env = { DATA_DIR: folder, CLOCK: 'manual', CLOCK_START: '2026-03-01T09:00:00+08:00', LOG_LEVEL: 'info' }
     const first = await startServiceProcess(await freePort(), env)
     started.push(first)
+    // The database's files are its user's alone: the folder is 0700 (PGlite writes its files 0666).
+    expect(statSync(folder).mode & 0o777).toBe(0o700)
     const file = join(folder, 'admin-token')
     expect(existsSync(file)).toBe(true)
     expect(statSync(file).mode & 0o777).toBe(0o600)

@@ -226,6 +226,35 @@ describe.each(databaseKinds)('the event feed on %s', (kind) => {
     }
   }, 240_000)
 
+  it('serves to a reader every event committed before it asked, while another positioner works', async () => {
+    const second = kind === 'postgres' ? await createTestApp({ ...database, ...database.another() } as TestDatabase, { start: clock.now().toISOString() }) : undefined
+    const other = second?.app ?? app
+    const api = client(app)
+    const id = await api.project('innovation', org, 2033)
+    // Background work on the other service: writers and a positioner that never waits.
+    let running = true
+    const background = (async () => {
+      for (let i = 0; running; i++) {
+        await client(other).send(id, { type: 'UPDATE_DECLARATION', declaration: { expectedResults: `背景 ${i}` } })
+        await positionAllCommitted(database.db)
+      }
+    })()
+    try {
+      let missed = 0
+      for (let i = 0; i < 60; i++) {
+        const { cursor } = await drain(other, undefined, 1000)
+        const written = await client(app).send(id, { type: 'UPDATE_DECLARATION', declaration: { expectedResults: `读前已提交 ${i}` } })
+        const served = (await page(other, cursor, 1000)).items
+        if (!served.some((e) => e.projectId === id && e.payload.version === written.version)) missed += 1
+      }
+      expect(missed).toBe(0)
+    } finally {
+      running = false
+      await background
+      await second?.app.close()
+    }
+  }, 120_000)
+
   it.runIf(kind === 'postgres')('is not held back by a transaction left open in another database of the cluster, or in this one', async () => {
     const otherDatabase = new URL(process.env.TEST_DATABASE_URL!)
     otherDatabase.pathname = '/postgres'

@@ -28,7 +28,7 @@ describe('failed authentications and the request log', () => {
       logger,
       httpLogger: logger,
       authFailuresPerMinute: 5,
-      authCacheMs: 60_000,
+      authCacheMs: 30_000,
       authCacheClock: () => now,
     }))
     await authorizeTestApp(app, database)
@@ -56,11 +56,15 @@ describe('failed authentications and the request log', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     // Not looked up: even a valid token this process has not yet seen waits with the address.
     expect((await call(fresh)).statusCode).toBe(429)
-    // One it already knows is admitted without a lookup, and other addresses have their own budget.
+    // One it already knows is admitted, also once the cache has forgotten it (it is looked up again),
+    // so guessers on a shared address lock no client out; other addresses have their own budget.
+    expect((await call(valid)).statusCode).toBe(200)
+    now += 59_999
+    expect((await call('djf_still_guessing')).statusCode).toBe(429)
     expect((await call(valid)).statusCode).toBe(200)
     expect((await call('djf_elsewhere', '198.51.100.9')).statusCode).toBe(401)
-    // A minute later the address may try again.
-    now += 60_000
+    // Once its minute is over the address may try again.
+    now += 1
     expect((await call(fresh)).statusCode).toBe(200)
   })
 

@@ -44,6 +44,7 @@ describe('malformed requests', () => {
     expect?: [number, string]
     /** The field a refusal must name. */
     field?: string
+    headers?: Record<string, string>
   }
 
   /** Every byte percent-encoded, lone surrogates included (encodeURIComponent refuses them). */
@@ -181,11 +182,41 @@ describe('malformed requests', () => {
     for (const url of ['/api/v1/projects?limitt=5', '/api/v1/machines?format=mermaid', '/api/v1/events?limit=5&from=0', '/api/v1/organizations?access_token=x', `/api/v1/projects/${draft}?expand=all`]) {
       list.push({ name: `unknown query ${url}`, method: 'GET', url, expect: [400, 'VALIDATION_FAILED'] })
     }
+    // Deep JSON, also where a retry key makes the body be hashed.
+    for (const depth of [40, 5000]) {
+      for (const headers of [{}, { 'idempotency-key': `deep-${depth}` }] as Array<Record<string, string>>) {
+        list.push({ name: `deep ${depth} ${JSON.stringify(headers)}`, url: events, raw: `{"type":"SUBMIT","x":${'['.repeat(depth)}${']'.repeat(depth)}}`, headers, expect: [400, 'VALIDATION_FAILED'] })
+        list.push({ name: `deep declaration ${depth} ${JSON.stringify(headers)}`, url: '/api/v1/projects', raw: JSON.stringify({ type: 'innovation', organizationId: org, year: 2026, declaration: { title: '深' } }).replace('"深"', `"深","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`), headers, expect: [400, 'VALIDATION_FAILED'] })
+      }
+    }
+    // Bodies that are not JSON, or not as sent.
+    list.push({ name: 'text/plain body', url: events, raw: '{"type":"SUBMIT"}', contentType: 'text/plain', expect: [415, 'UNSUPPORTED_MEDIA_TYPE'] })
+    list.push({ name: 'gzip-encoded body', url: events, raw: '{"type":"SUBMIT"}', headers: { 'content-encoding': 'gzip' }, expect: [415, 'UNSUPPORTED_MEDIA_TYPE'] })
+    // Cursors: empty, huge.
+    list.push({ name: 'empty feed cursor', method: 'GET', url: '/api/v1/events?after=', expect: [400, 'INVALID_CURSOR'] })
+    list.push({ name: 'empty list cursor', method: 'GET', url: '/api/v1/projects?cursor=', expect: [400, 'INVALID_CURSOR'] })
+    list.push({ name: 'huge feed cursor', method: 'GET', url: `/api/v1/events?after=${'A'.repeat(5000)}`, expect: [400, 'INVALID_CURSOR'] })
+    list.push({ name: 'huge list cursor', method: 'GET', url: `/api/v1/organizations?cursor=${'A'.repeat(5000)}`, expect: [400, 'INVALID_CURSOR'] })
+    // Numbers that are not decimal digits.
+    for (const number of ['0x10', '1e2', '+5', '%205', '5.0', '05', '-0x1']) {
+      list.push({ name: `limit ${number}`, method: 'GET', url: `/api/v1/projects?limit=${number}`, expect: [400, 'VALIDATION_FAILED'] })
+    }
+    for (const url of ['/api/v1/grading/0x7e8', '/api/v1/calendars/2e3', '/api/v1/review-groups/+2026', '/api/v1/stats/states?year=2026.0']) {
+      list.push({ name: `number ${url}`, method: 'GET', url, expect: [400, 'VALIDATION_FAILED'] })
+    }
     // Fastify's own refusals, in the project's shape.
     list.push({ name: 'path parameter over the length limit', method: 'GET', url: `/api/v1/projects/${'a'.repeat(300)}`, expect: [414, 'URI_TOO_LONG'] })
     list.push({ name: 'path not valid percent-encoding', method: 'GET', url: '/api/v1/projects/%E0%A4%A', expect: [400, 'MALFORMED_URL'] })
     return list
   }
+
+  it('takes an empty body as no body whatever the content type (a DELETE from a client that always sends one)', async () => {
+    const made = await client(app).ok('POST', '/api/v1/principals', { name: '待撤销', role: 'reviewer' })
+    const revoked = await app.inject({ method: 'DELETE', url: `/api/v1/principals/${made.id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } })
+    expect(revoked.statusCode, revoked.body).toBe(200)
+    const empty = await app.inject({ method: 'POST', url: '/api/v1/organizations', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } })
+    expect(empty.json()).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' })
+  })
 
   it('answers what Node’s HTTP parser refuses in the same shape, with the same headers', async () => {
     const address = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
@@ -223,7 +254,7 @@ describe('malformed requests', () => {
       const response = await app.inject({
         method: c.method ?? 'POST',
         url: c.url,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(c.method === 'GET' || c.method === 'DELETE' ? {} : { 'content-type': c.contentType ?? 'application/json' }) },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(c.method === 'GET' || c.method === 'DELETE' ? {} : { 'content-type': c.contentType ?? 'application/json' }), ...c.headers },
         ...(c.raw !== undefined ? { payload: c.raw } : c.payload !== undefined ? { payload: JSON.stringify(c.payload) } : {}),
       })
       const body = response.json()

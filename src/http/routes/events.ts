@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app.js'
 import { encodeFeedCursor, feedStart, positionCommitted, positionOfCursor, readFeed } from '../../domain/feed.js'
 import { confinedTo } from '../../domain/access.js'
 import { principalOf } from '../auth.js'
-import { errorResponses } from '../schemas.js'
+import { decimal, errorResponses } from '../schemas.js'
 
 const feedEvent = z
   .object({
@@ -27,18 +27,18 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
         tags: ['events'],
         summary: 'Events in commit order after a cursor; a token bound to an organization sees its projects’ only (omit it to start from the beginning)',
         querystring: z.object({
-          after: z.string().max(200).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          after: z.string().optional().describe('a cursor this feed issued; anything else is 400 INVALID_CURSOR'),
+          limit: decimal(z.number().int().min(1).max(1000)).default(100),
           topic: z.string().max(500).optional().describe('comma-separated topics to keep'),
         }),
         response: { 200: z.object({ items: z.array(feedEvent), nextCursor: z.string() }), 400: errorResponses[400] },
       },
     },
     async (request) => {
-      const after = request.query.after ? await positionOfCursor(deps.db, request.query.after) : feedStart
+      const after = request.query.after !== undefined ? await positionOfCursor(deps.db, request.query.after) : feedStart
       const topics = request.query.topic?.split(',').map((t) => t.trim()).filter(Boolean)
-      // Number what has committed since the last reader, so a poller sees it now.
-      await positionCommitted(deps.db)
+      // Number what has committed since the last reader, so a poller sees everything committed before it asked.
+      await positionCommitted(deps.db, { wait: true })
       const { items, position } = await readFeed(deps.db, after, request.query.limit, { topics, organizationId: confinedTo(principalOf(request)) })
       return { items, nextCursor: encodeFeedCursor(position) }
     },

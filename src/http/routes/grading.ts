@@ -6,9 +6,9 @@ import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
 import { gradingPolicies, setGradingPolicy } from '../../domain/grading.js'
 import { Refusal } from '../../errors.js'
-import { errorResponses } from '../schemas.js'
+import { decimal, errorResponses } from '../schemas.js'
 
-const yearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) })
+const yearParams = z.object({ year: decimal(z.number().int().min(2000).max(2100)) })
 const weight = z.number().min(0).max(1)
 const threshold = z.number().min(0).max(100)
 

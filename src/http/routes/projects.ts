@@ -20,7 +20,7 @@ import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
 import { everyone, principalOf, projectReaders, townReaders } from '../auth.js'
 import { assertCanSee, confinedTo, listedOrganization } from '../../domain/access.js'
-import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
+import { decimal, errorResponses, idParams, page, pageQuery } from '../schemas.js'
 import { RawJson } from '../serializer.js'
 
 const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
@@ -204,7 +204,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         querystring: z.object({
           type: z.enum(projectTypes).optional(),
           state: z.string().max(64).optional(),
-          year: z.coerce.number().int().min(2000).max(2100).optional(),
+          year: decimal(z.number().int().min(2000).max(2100)).optional(),
           organizationId: z.uuid().optional(),
           phase: z.enum(phases).optional(),
           category: z.enum(organizationCategories).optional(),
@@ -323,7 +323,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
       schema: {
         tags: ['projects'],
         summary: 'How many projects stand in each state, per type, in a year',
-        querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+        querystring: z.object({ year: decimal(z.number().int().min(2000).max(2100)) }),
         response: { 200: z.object({ year: z.number().int(), counts: z.record(z.string(), z.record(z.string(), z.number().int())) }), 400: errorResponses[400] },
       },
     },

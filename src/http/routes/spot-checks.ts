@@ -9,7 +9,7 @@ import { confinedTo } from '../../domain/access.js'
 import { admins, principalOf } from '../auth.js'
 import type { SpotCheckRow } from '../../db/tables/spot-check.js'
 import { drawSpotCheck, getSpotCheck, listSpotChecks, verifyDraw } from '../../domain/spot-checks.js'
-import { errorResponses } from '../schemas.js'
+import { decimal, errorResponses } from '../schemas.js'
 
 const spotCheckView = z
   .object({
@@ -85,7 +85,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
       schema: {
         tags: ['programme'],
-        querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+        querystring: z.object({ year: decimal(z.number().int().min(2000).max(2100)) }),
         response: { 200: z.object({ items: z.array(spotCheckView) }), 400: errorResponses[400] },
       },
     },

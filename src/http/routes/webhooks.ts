@@ -5,7 +5,7 @@ import type { AppDeps } from '../../app.js'
 import type { WebhookRow } from '../../db/tables/webhook.js'
 import { createWebhook, enableWebhook, getWebhook, listDeliveries, listWebhooks, redeliverFailed } from '../../domain/webhooks.js'
 import { admins, principalOf } from '../auth.js'
-import { errorResponses } from '../schemas.js'
+import { decimal, errorResponses } from '../schemas.js'
 import { checkDestination } from '../../webhooks/destination.js'
 
 const webhookView = z
@@ -78,7 +78,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         tags: ['events'],
         summary: 'Recent deliveries, newest first, each with its attempts',
         params: idParams,
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.object({ limit: decimal(z.number().int().min(1).max(500)).default(100) }),
         response: {
           200: z.object({
             items: z.array(
