@@ -154,7 +154,8 @@ export function createEngine(options: EngineOptions) {
     let plan = await planLoaded(trx, loaded, raw, sendOptions)
     if (setsCalendarTimers(plan)) {
       // Planned again under the calendars' lock, from calendars read after it was granted.
-      const years = calendarYearsOf(loaded.project)
+      // The years before and after the event (an extension may roll into another year).
+      const years = [...new Set([...calendarYearsOf(loaded.project), ...calendarYearsOf(plan.project)])]
       await lockCalendarsShared(trx, years)
       loaded = Object.assign({}, loaded, { calendarOf: await loadCalendars(trx, years, calendarDefaults) })
       plan = await planLoaded(trx, loaded, raw, sendOptions)
