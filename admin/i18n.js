@@ -26,7 +26,7 @@ export const dictionary = {
     nothing: '无', loading: '加载中…', event: '事项', kind: '类别',
     'decl.background': '背景与问题', 'decl.targets': '目标', 'decl.measures': '措施', 'decl.firstResponsible': '第一责任人',
     'decl.directlyResponsible': '直接责任人', 'decl.expectedResults': '预期成果',
-    'timer.declarationDeadline': '申报截止', 'timer.progressReportDue': '半年进展报送', 'timer.acceptanceDeadline': '验收截止', 'timer.delay': '定时',
+    'timer.declarationDeadline': '申报截止', 'timer.progressReportDue': '半年进展报送', 'timer.acceptanceDeadline': '验收截止', 'timer.resubmissionDeadline': '退回重报截止',
   },
   en: {
     brand: 'Party-building projects', 'nav.machines': 'Machines', 'nav.projects': 'Projects', 'nav.year': 'Year',
@@ -58,7 +58,7 @@ export const dictionary = {
     'decl.background': 'Background', 'decl.targets': 'Targets', 'decl.measures': 'Measures', 'decl.firstResponsible': 'First responsible',
     'decl.directlyResponsible': 'Directly responsible', 'decl.expectedResults': 'Expected results',
     'timer.declarationDeadline': 'Declaration deadline', 'timer.progressReportDue': 'Progress report due',
-    'timer.acceptanceDeadline': 'Acceptance deadline', 'timer.delay': 'Delay',
+    'timer.acceptanceDeadline': 'Acceptance deadline', 'timer.resubmissionDeadline': 'Resubmission deadline',
   },
 }
 

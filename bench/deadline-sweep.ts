@@ -14,7 +14,7 @@ import { getOrganization, createOrganization } from '../src/domain/organizations
 import { ManualClock } from '../src/engine/clock.js'
 import { planStart } from '../src/engine/plan.js'
 import { writeTransitions } from '../src/engine/write.js'
-import { defaultCalendar } from '../src/scheduler/calendar.js'
+import { defaultCalendar } from '../src/calendar/year-calendar.js'
 import { createService } from '../src/service.js'
 
 const projects = Number(process.env.BENCH_PROJECTS ?? 10_000)

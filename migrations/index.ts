@@ -8,6 +8,7 @@ import * as feedPositions from './2026-12-01T00-00-feed-positions.js'
 import * as webhookOutage from './2026-12-01T01-00-webhook-outage.js'
 import * as serviceClock from './2026-12-01T02-00-service-clock.js'
 import * as outboxOrganization from './2026-12-01T03-00-outbox-organization.js'
+import * as programmeRules from './2026-12-02T00-00-programme-rules.js'
 
 /** An explicit barrel, so migrations load the same way under tsx, vitest and tsc. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-00-webhook-outage': webhookOutage,
   '2026-12-01T02-00-service-clock': serviceClock,
   '2026-12-01T03-00-outbox-organization': outboxOrganization,
+  '2026-12-02T00-00-programme-rules': programmeRules,
 }

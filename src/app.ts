@@ -34,7 +34,7 @@ import { spotCheckRoutes } from './http/routes/spot-checks.js'
 import { systemRoutes } from './http/routes/systems.js'
 import { projectRoutes, statsRoutes } from './http/routes/projects.js'
 import { timerRoutes } from './http/routes/timers.js'
-import type { CalendarDefaults } from './scheduler/calendar.js'
+import type { CalendarDefaults } from './calendar/year-calendar.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { DestinationPolicy } from './webhooks/destination.js'
 

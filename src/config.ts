@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseMonthDay, type CalendarDefaults, type MonthDay } from './scheduler/calendar.js'
+import { parseMonthDay, type CalendarDefaults, type MonthDay } from './calendar/year-calendar.js'
 import { parseAllowList, type DestinationPolicy } from './webhooks/destination.js'
 
 /** The environment, parsed once into a frozen Config; a bad value stops the service at start. */

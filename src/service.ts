@@ -4,7 +4,8 @@ import type { DatabaseHandle } from './db/connect.js'
 import { systemClock, type Clock } from './engine/clock.js'
 import { strictPolicy, type DestinationPolicy } from './webhooks/destination.js'
 import { createEngine } from './engine/engine.js'
-import { standardDefaults, type CalendarDefaults } from './scheduler/calendar.js'
+import { carryOutReplanRequests } from './engine/replan.js'
+import { standardDefaults, type CalendarDefaults } from './calendar/year-calendar.js'
 import { createScheduler } from './scheduler/scheduler.js'
 import { createDispatcher } from './webhooks/dispatcher.js'
 
@@ -42,6 +43,9 @@ export async function createService(options: ServiceOptions) {
   const calendarDefaults = options.calendarDefaults ?? standardDefaults
   const webhookPolicy = options.webhookPolicy ?? strictPolicy
   const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? 3, calendarDefaults })
+  // A migration that moved deadlines leaves a request: the running projects' timers are re-planned before serving.
+  const replanned = await carryOutReplanRequests(database.db, calendarDefaults, clock.now())
+  if (replanned) logger.info(replanned, 'timers re-planned after a migration')
   const scheduler = createScheduler({
     db: database.db,
     engine,

@@ -3,7 +3,7 @@ import { createOrganization, getOrganization } from '../../src/domain/organizati
 import { ensureAdmin } from '../../src/domain/principals.js'
 import { planStart } from '../../src/engine/plan.js'
 import { writeTransitions } from '../../src/engine/write.js'
-import { defaultCalendar } from '../../src/scheduler/calendar.js'
+import { defaultCalendar } from '../../src/calendar/year-calendar.js'
 import type { openBenchDatabase } from './database.js'
 
 /** The admin token the benchmarks' requests carry. */

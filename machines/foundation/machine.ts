@@ -11,6 +11,7 @@ export const foundation = createProjectMachine({
   type: 'foundation',
   version: 1,
   declaration: foundationDeclaration,
+  supplementaryDeclarations: false,
   description: '基础强化型项目：落实手册规定的基础制度和规定动作，逐年提高',
   promotionLabels: {
     feasibilityReview: '纳入手册论证中',

@@ -10,6 +10,7 @@ export const innovation = createProjectMachine({
   type: 'innovation',
   version: 1,
   declaration: innovationDeclaration,
+  supplementaryDeclarations: true,
   description: '创新探索型项目：针对新情况新问题先行先试，定目标、定责任、定时限、定要求',
   promotionLabels: {
     feasibilityReview: '推广可行性论证中',

@@ -9,9 +9,13 @@ export const promotion = createProjectMachine({
   type: 'promotion',
   version: 1,
   declaration: promotionDeclaration,
+  supplementaryDeclarations: true,
   description: '制度推广型项目：将成熟做法再论证后固化为制度，在全镇推广',
   promotionLabels: {
     feasibilityReview: '全镇推行论证中',
     institutionalized: '已成为全镇制度',
   },
+  // R3: the practice it rolls out exists — an accepted project, or a town system — when declared and when submitted.
+  creationRules: ['sourcePracticeExists'],
+  submitRules: ['sourcePracticeExists'],
 })

@@ -11,10 +11,12 @@ export interface ProjectContext {
   declaration: Record<string, unknown>
   /** Declared after the March round (动态增补, R9): the declaration deadline does not apply. */
   supplementary: boolean
+  /** The organization's secretary and leader in charge when the project started (R16). */
+  responsible: { secretary: string; leaderInCharge: string }
   /** The organization section let an overdue declaration be made late (准予补报). */
   lateDeclaration: null | { reason: string; by: string; at: string }
   /** Deadlines that passed with the project still short of them (逾期). */
-  overdue: Array<{ deadline: 'declarationDeadline' | 'acceptanceDeadline'; at: string }>
+  overdue: Array<{ deadline: 'declarationDeadline' | 'resubmissionDeadline' | 'acceptanceDeadline'; at: string }>
   /** Half years whose progress report was missing when it fell due (R11). */
   missingReports: Array<{ period: string; at: string }>
   /** Guidance the progress meeting recorded for this project (R11). */
@@ -111,18 +113,33 @@ export interface ProjectPolicy {
   grading: GradingPolicy
 }
 
+/** What a project starts from: the form as drafted, the organization, and when, against which deadline. */
 export interface ProjectInput {
   type: ProjectType
-  supplementary: boolean
   declaration: Record<string, unknown>
+  organization: { secretary: string; leaderInCharge: string }
+  /** ISO instants: when the project is created, and the year's declaration deadline. */
+  startedAt: string
+  declarationDeadline: string
   policy: ProjectPolicy
 }
 
-export function initialContext(input: ProjectInput): ProjectContext {
+/**
+ * R16: the organization's secretary is the first-responsible person (第一责任人) and the leader in
+ * charge the directly-responsible one unless the form names another member. R9: an elective
+ * created after the declaration deadline is a supplementary declaration (动态增补).
+ */
+export function initialContext(input: ProjectInput, rules: { supplementaryDeclarations: boolean }): ProjectContext {
+  const { secretary, leaderInCharge } = input.organization
+  const declaration = Object.assign(
+    { firstResponsible: { name: secretary, position: '书记' }, directlyResponsible: { name: leaderInCharge, position: '分管领导' } },
+    input.declaration,
+  )
   return {
     type: input.type,
-    declaration: input.declaration,
-    supplementary: input.supplementary,
+    declaration,
+    supplementary: rules.supplementaryDeclarations && Date.parse(input.startedAt) > Date.parse(input.declarationDeadline),
+    responsible: { secretary, leaderInCharge },
     lateDeclaration: null,
     overdue: [],
     missingReports: [],

@@ -9,7 +9,9 @@ import {
   type ProjectType,
   type Phase,
   type StateMeta,
+  type StateTag,
 } from './vocabulary.js'
+import type { FactName } from './facts.js'
 
 /**
  * Reads a machine definition back out of XState (I5): what the API lists, what the README's
@@ -21,6 +23,8 @@ export interface StateDescription {
   phase: Phase
   phaseLabel: string
   final: boolean
+  /** What the state means to the programme (vocabulary.ts `stateTags`). */
+  tags: StateTag[]
   deadlines: Array<{ kind: DeadlineKind; label: string }>
 }
 
@@ -32,8 +36,8 @@ export interface TransitionDescription {
   /** All the rules the guard demands, joined; `rules` lists them one by one. */
   guard: { name: string; label: string } | null
   rules: Array<{ name: string; label: string }>
-  /** A scheduled transition: at a calendar deadline, or after a delay. */
-  timer: { deadline: DeadlineKind; label: string } | { delay: string | number } | null
+  /** A scheduled transition: sent by the scheduler at a calendar deadline. */
+  timer: { deadline: DeadlineKind; label: string } | null
 }
 
 export interface EventDescription {
@@ -52,7 +56,7 @@ export interface MachineDescription {
   states: StateDescription[]
   transitions: TransitionDescription[]
   events: EventDescription[]
-  guards: Array<{ name: string; label: string }>
+  guards: Array<{ name: string; label: string; needs: FactName[] }>
   /** Rules the engine checks before it creates a project of this type. */
   creationRules: Array<{ name: string; label: string }>
 }
@@ -88,30 +92,26 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
       phase: meta.phase,
       phaseLabel: phaseLabels[meta.phase],
       final: node.type === 'final',
+      tags: [...node.tags] as StateTag[],
       deadlines: (meta.deadlines ?? []).map((kind) => ({ kind, label: deadlineLabels[kind] })),
     }
   })
 
-  const transitions = stateNodes(definition).flatMap((node) => {
-    const delayed = node.after.map((t) => ({
-      eventType: t.eventType,
-      delay: typeof t.delay === 'function' ? 'computed' : t.delay,
-    }))
-    return [...node.transitions.values()].flat().map((t): TransitionDescription => {
+  const transitions = stateNodes(definition).flatMap((node) =>
+    [...node.transitions.values()].flat().map((t): TransitionDescription => {
       const rules = guardNames(t.guard).map((name) => ({ name, label: ruleLabel(name) }))
-      const delay = delayed.find((d) => d.eventType === t.eventType)
       const deadline = deadlineOf(t.eventType)
       return {
         from: node.key,
         event: t.eventType,
-        eventLabel: delay ? `定时：${String(delay.delay)}` : deadline ? `[定时] ${eventLabel(t.eventType)}` : eventLabel(t.eventType),
+        eventLabel: deadline ? `[定时] ${eventLabel(t.eventType)}` : eventLabel(t.eventType),
         to: t.target?.[0]?.key ?? null,
         guard: rules.length ? { name: rules.map((r) => r.name).join(' & '), label: rules.map((r) => r.label).join('；') } : null,
         rules,
-        timer: deadline ? { deadline, label: deadlineLabels[deadline] } : delay ? { delay: delay.delay } : null,
+        timer: deadline ? { deadline, label: deadlineLabels[deadline] } : null,
       }
-    })
-  })
+    }),
+  )
 
   return {
     type: spec.type,
@@ -127,8 +127,8 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
       roles: [...e.roles],
       payloadSchema: z.toJSONSchema(e.payload, { io: 'input', unrepresentable: 'any' }),
     })),
-    guards: Object.entries(rules).map(([name, rule]) => ({ name, label: rule.label })),
-    creationRules: (spec.creationRules ?? []).map((name) => ({ name, label: ruleLabel(name) })),
+    guards: Object.entries(rules).map(([name, rule]) => ({ name, label: rule.label, needs: [...((rule as Rule).needs ?? [])] })),
+    creationRules: definition.creationRules.map((name) => ({ name, label: ruleLabel(name) })),
   }
 }
 
@@ -143,6 +143,33 @@ export function stateMetaOf(definition: ProjectMachineDefinition, stateId: strin
 }
 
 const metaByNode = new WeakMap<AnyStateNode, StateMeta & { final: boolean }>()
+
+/** The ids of the machine's states, in definition order. */
+export function stateIds(definition: ProjectMachineDefinition): string[] {
+  return Object.keys(definition.machine.root.states)
+}
+
+/** The tags a state carries; none for a state the machine lacks. */
+export function stateTagsOf(definition: ProjectMachineDefinition, stateId: string): readonly StateTag[] {
+  const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
+  return (node?.tags ?? []) as StateTag[]
+}
+
+/**
+ * The rules an event can reach from a state (every guard of every branch it may take) and the
+ * facts they need: what the engine loads before planning, and nothing more.
+ */
+export function reachableRules(definition: ProjectMachineDefinition, stateId: string, eventType: string): { rules: string[]; needs: FactName[] } {
+  const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
+  const rules = [...new Set((node?.transitions.get(eventType) ?? []).flatMap((t) => guardNames(t.guard)))]
+  return { rules, needs: needsOf(definition, rules) }
+}
+
+/** The facts a set of rules needs, each once. */
+export function needsOf(definition: ProjectMachineDefinition, rules: readonly string[]): FactName[] {
+  const all = definition.rules as Record<string, Rule>
+  return [...new Set(rules.flatMap((name) => all[name]?.needs ?? []))]
+}
 
 /** Event types the state accepts at all, in definition order (guards may still refuse them). */
 export function acceptedEvents(definition: ProjectMachineDefinition, stateId: string): string[] {

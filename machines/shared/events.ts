@@ -135,6 +135,7 @@ export const commonPayloads = {
     rating: z.enum(['good', 'fair', 'poor']).describe('good 好, fair 一般, poor 差'),
   }),
   DECLARATION_DEADLINE: z.object({}),
+  RESUBMISSION_DEADLINE: z.object({}),
   ALLOW_LATE_DECLARATION: z.object({ reason: text(2000).describe('准予补报的理由') }),
   PROGRESS_REPORT_DUE: z.object({ period: halfYear }),
   RECORD_MEETING_GUIDANCE: z.object({
@@ -199,6 +200,12 @@ export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
       roles: system,
       payload: commonPayloads.DECLARATION_DEADLINE,
       deadline: 'declarationDeadline',
+    },
+    RESUBMISSION_DEADLINE: {
+      label: '退回修改重报截止',
+      roles: system,
+      payload: commonPayloads.RESUBMISSION_DEADLINE,
+      deadline: 'resubmissionDeadline',
     },
     ALLOW_LATE_DECLARATION: { label: '准予补报', roles: admin, payload: commonPayloads.ALLOW_LATE_DECLARATION },
     PROGRESS_REPORT_DUE: {

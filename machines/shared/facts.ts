@@ -26,4 +26,11 @@ export interface EventFacts {
   grading?: GradingPolicy
   /** The spot check a finding names, and whether this project was drawn in it (R12). */
   spotCheck?: { id: string; exists: boolean; selected: boolean }
+  /** The project and the town system a promotion declaration names as its source (R3); null where it names none. */
+  sourcePractice?: {
+    project: null | { id: string; exists: boolean; passedAcceptance: boolean }
+    system: null | { id: string; exists: boolean }
+  }
 }
+
+export type FactName = keyof EventFacts

@@ -5,8 +5,8 @@ import { initialContext } from './context.js'
 import { defaultGrading } from './grading.js'
 import { draftOf } from './declaration.js'
 import { eventCatalog, type ProjectEvent } from './events.js'
-import { acceptanceRound, concludeEvaluation, projectRules } from './rules.js'
-import type { ProjectType, StateMeta } from './vocabulary.js'
+import { acceptanceRound, concludeEvaluation, projectRules, type RuleName } from './rules.js'
+import type { ProjectType, StateMeta, StateTag } from './vocabulary.js'
 
 /**
  * The life of a project (R4): 申报 → 立项 → 实施 → 验收 → 推广. The three project types share
@@ -21,10 +21,19 @@ export interface ProjectMachineSpec {
   promotionLabels: { feasibilityReview: string; institutionalized: string }
   description: string
   /** Rules a declaration of this type must also pass when submitted, besides being complete. */
-  submitRules?: ReadonlyArray<'handbookItemsCovered' | 'targetsNotLowered'>
+  submitRules?: readonly RuleName[]
   /** Rules the engine checks before it creates a project of this type (no state exists yet to guard). */
-  creationRules?: ReadonlyArray<'oneFoundationPerYear'>
+  creationRules?: readonly RuleName[]
+  /**
+   * R9 动态增补: may a project of this type be declared after the March round, as a supplementary
+   * declaration the declaration deadline does not bind? (Electives may; the foundation project may not.)
+   */
+  supplementaryDeclarations: boolean
 }
+
+/** Every type's creation and submission pass these: the form names the organization's secretary as first-responsible (R16). */
+const commonCreationRules = ['firstResponsibleIsSecretary'] as const satisfies readonly RuleName[]
+const commonSubmitRules = ['declarationComplete', 'firstResponsibleIsSecretary'] as const satisfies readonly RuleName[]
 
 const mergeDeclaration = (current: Record<string, unknown>, update: Record<string, unknown>) => Object.assign({}, current, update)
 
@@ -34,8 +43,16 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     [K in keyof typeof rules]: (typeof rules)[K]['check']
   }
   const events = eventCatalog(draftOf(spec.declaration))
-  const blankInput: ProjectInput = { type: spec.type, supplementary: false, declaration: {}, policy: { minReviews: 3, grading: defaultGrading[spec.type] } }
-  const submitGuard = spec.submitRules?.length ? and(['declarationComplete', ...spec.submitRules]) : 'declarationComplete'
+  const blankInput: ProjectInput = {
+    type: spec.type,
+    declaration: {},
+    organization: { secretary: '', leaderInCharge: '' },
+    startedAt: new Date(0).toISOString(),
+    declarationDeadline: new Date(0).toISOString(),
+    policy: { minReviews: 3, grading: defaultGrading[spec.type] },
+  }
+  const submitGuard = and([...commonSubmitRules, ...(spec.submitRules ?? [])])
+  const creationRules: readonly RuleName[] = [...commonCreationRules, ...(spec.creationRules ?? [])]
 
   const machine = setup({
     types: {} as {
@@ -43,6 +60,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
       events: ProjectEvent
       input: ProjectInput
       meta: StateMeta
+      tags: StateTag
     },
     guards,
     actions: {
@@ -133,8 +151,10 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         return { meetingGuidance: [...context.meetingGuidance, guidance] }
       }),
       recordOverdue: assign(({ context, event }) => {
-        assertEvent(event, ['DECLARATION_DEADLINE', 'ACCEPTANCE_DEADLINE'])
-        const deadline = event.type === 'DECLARATION_DEADLINE' ? ('declarationDeadline' as const) : ('acceptanceDeadline' as const)
+        assertEvent(event, ['DECLARATION_DEADLINE', 'RESUBMISSION_DEADLINE', 'ACCEPTANCE_DEADLINE'])
+        const deadline = (
+          { DECLARATION_DEADLINE: 'declarationDeadline', RESUBMISSION_DEADLINE: 'resubmissionDeadline', ACCEPTANCE_DEADLINE: 'acceptanceDeadline' } as const
+        )[event.type]
         return { overdue: [...context.overdue, { deadline, at: event.at }] }
       }),
       recordLateDeclaration: assign(({ event }) => {
@@ -231,18 +251,20 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     initial: 'draft',
     // XState's pure `transition()` starts an inert actor without input on every call; a blank
     // project for it costs nothing, where reading fields of undefined would throw (and be caught) each time.
-    context: ({ input }) => initialContext(input ?? blankInput),
+    context: ({ input }) => initialContext(input ?? blankInput, spec),
     states: {
       draft: {
+        tags: ['live'],
         meta: { label: '草稿', phase: 'declaration', deadlines: ['declarationDeadline'] },
         on: {
-          UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
+          UPDATE_DECLARATION: { guard: 'firstResponsibleIsSecretary', actions: 'recordDeclarationUpdate' },
           SUBMIT: { target: 'underReview', guard: submitGuard, actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
           DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
       },
       overdueDeclaration: {
+        tags: ['live', 'overdue'],
         meta: { label: '逾期未申报', phase: 'declaration' },
         on: {
           ALLOW_LATE_DECLARATION: { target: 'draft', actions: 'recordLateDeclaration' },
@@ -250,6 +272,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       underReview: {
+        tags: ['live', 'declared'],
         meta: { label: '评审中', phase: 'approval' },
         on: {
           RECORD_REVIEW: { guard: and(['reviewerInGroup', 'reviewerHasNotReviewed']), actions: 'recordReview' },
@@ -260,27 +283,33 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       returned: {
-        meta: { label: '退回修改', phase: 'approval', deadlines: ['declarationDeadline'] },
+        tags: ['live', 'declared'],
+        // A declaration made on time and returned keeps its own window to come back (RESUBMISSION_DAYS).
+        meta: { label: '退回修改', phase: 'approval', deadlines: ['resubmissionDeadline'] },
         on: {
-          UPDATE_DECLARATION: { actions: 'recordDeclarationUpdate' },
+          UPDATE_DECLARATION: { guard: 'firstResponsibleIsSecretary', actions: 'recordDeclarationUpdate' },
           RESUBMIT: { target: 'underReview', guard: submitGuard, actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
-          DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
+          RESUBMISSION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
       },
-      withdrawn: { type: 'final', meta: { label: '已撤回', phase: 'declaration' } },
-      rejected: { type: 'final', meta: { label: '不予立项', phase: 'approval' } },
+      withdrawn: { type: 'final', tags: ['final'], meta: { label: '已撤回', phase: 'declaration' } },
+      rejected: { type: 'final', tags: ['final'], meta: { label: '不予立项', phase: 'approval' } },
       planning: {
-        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue'] },
+        tags: ['live', 'declared', 'inImplementation'],
+        // Not accepted by the deadline is overdue whatever the stage of implementation (逾期未验收), a plan or not.
+        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
         on: {
           SUBMIT_PLAN: { target: 'implementing', actions: 'recordPlan' },
           RECORD_SPOT_CHECK_FINDING: { guard: and(['drawnInSpotCheck', 'spotCheckNotRecorded']), actions: 'recordSpotCheckFinding' },
           SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
           PROGRESS_REPORT_DUE: { guard: 'progressReportMissing', actions: 'recordMissingReport' },
           RECORD_MEETING_GUIDANCE: { actions: 'recordMeetingGuidance' },
+          ACCEPTANCE_DEADLINE: { target: 'overdueAcceptance', actions: 'recordOverdue' },
         },
       },
       implementing: {
+        tags: ['live', 'declared', 'inImplementation'],
         meta: { label: '实施中', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
         on: {
           RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
@@ -298,21 +327,28 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       overdueAcceptance: {
+        tags: ['live', 'declared', 'inImplementation', 'overdue'],
         meta: { label: '逾期未验收', phase: 'implementation' },
         on: {
+          // Overdue before the plan was in: the plan may still come, and an extension returns to planning.
+          SUBMIT_PLAN: { guard: 'planNotSubmitted', actions: 'recordPlan' },
           RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
           SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
           RECORD_MEETING_GUIDANCE: { actions: 'recordMeetingGuidance' },
           REQUEST_ACCEPTANCE: {
             target: 'acceptanceRequested',
-            guard: 'planItemsSettled',
+            guard: and(['planSubmitted', 'planItemsSettled']),
             actions: { type: 'recordAcceptanceRequest', params: { late: true } },
           },
-          GRANT_EXTENSION: { target: 'implementing', guard: 'extensionInFuture', actions: 'recordExtension' },
+          GRANT_EXTENSION: [
+            { target: 'planning', guard: and(['extensionInFuture', 'planNotSubmitted']), actions: 'recordExtension' },
+            { target: 'implementing', guard: 'extensionInFuture', actions: 'recordExtension' },
+          ],
           RECORD_SPOT_CHECK_FINDING: { guard: and(['drawnInSpotCheck', 'spotCheckNotRecorded']), actions: 'recordSpotCheckFinding' },
         },
       },
       acceptanceRequested: {
+        tags: ['live', 'declared'],
         meta: { label: '待验收评定', phase: 'acceptance' },
         on: {
           RECORD_ASSESSMENT: { guard: and(['assessorInGroup', 'assessmentNotRecorded']), actions: 'recordAssessment' },
@@ -323,6 +359,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       rectifying: {
+        tags: ['live', 'declared'],
         meta: { label: '整改中', phase: 'acceptance', deadlines: ['acceptanceDeadline'] },
         on: {
           RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
@@ -335,6 +372,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       accepted: {
+        tags: ['live', 'declared', 'passedAcceptance'],
         meta: { label: '已验收', phase: 'acceptance' },
         on: {
           PROPOSE_PROMOTION: {
@@ -347,6 +385,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       feasibilityReview: {
+        tags: ['live', 'declared', 'passedAcceptance'],
         meta: { label: spec.promotionLabels.feasibilityReview, phase: 'promotion' },
         on: {
           SOLIDIFY: { target: 'institutionalized', actions: 'recordSystem' },
@@ -355,6 +394,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         },
       },
       institutionalized: {
+        tags: ['live', 'declared', 'passedAcceptance'],
         meta: { label: spec.promotionLabels.institutionalized, phase: 'promotion' },
         entry: {
           type: 'establishSystem',
@@ -370,11 +410,11 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           RECORD_PUBLICITY: { actions: 'recordPublicity' },
         },
       },
-      closed: { type: 'final', meta: { label: '已结项', phase: 'promotion' } },
+      closed: { type: 'final', tags: ['live', 'declared', 'passedAcceptance', 'final'], meta: { label: '已结项', phase: 'promotion' } },
     },
   })
 
-  return { machine, rules, events, spec }
+  return { machine, rules, events, spec, creationRules }
 }
 
 export type ProjectMachineDefinition = ReturnType<typeof createProjectMachine>

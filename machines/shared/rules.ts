@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { ProjectContext } from './context.js'
 import { evaluationForms, indicatorNames, type EventOf, type IndicatorName, type ProjectEvent } from './events.js'
+import type { FactName } from './facts.js'
 import { gradeIndicators } from './grading.js'
 
 /**
@@ -9,6 +10,11 @@ import { gradeIndicators } from './grading.js'
  */
 export interface Rule {
   label: string
+  /**
+   * The facts about other records this rule reads (facts.ts). The engine loads, for an event,
+   * the facts of the rules its transitions from the current state can reach, and nothing else.
+   */
+  needs?: readonly FactName[]
   check: (args: { context: ProjectContext; event: ProjectEvent }) => boolean
   explain?: (args: { context: ProjectContext; event: ProjectEvent }) => Record<string, unknown>
 }
@@ -66,6 +72,26 @@ function unsettledPlanItems(context: ProjectContext, event: ProjectEvent): strin
   return (context.plan?.items ?? []).map((i) => i.id).filter((id) => !done.has(id) && !explained.has(id))
 }
 
+/** The first-responsible person a declaration names, as it will stand after this event (an update may name one). */
+function firstResponsibleNamed(context: ProjectContext, event: ProjectEvent): string | null {
+  const update = event.type === 'UPDATE_DECLARATION' ? (event.declaration.firstResponsible as { name?: string } | undefined) : undefined
+  const current = context.declaration.firstResponsible as { name?: string } | undefined
+  return (update ?? current)?.name ?? null
+}
+
+/** What is wrong with the source a promotion declaration names: an unknown or unaccepted project, an unknown system. */
+function sourcePracticeGaps(context: ProjectContext, event: ProjectEvent): string[] {
+  const named = (context.declaration.sourcePractice as { projectId?: string; systemId?: string } | undefined) ?? {}
+  const found = event.facts?.sourcePractice
+  const gaps: string[] = []
+  if (named.projectId) {
+    if (found?.project?.id !== named.projectId || !found.project.exists) gaps.push('sourceProjectUnknown')
+    else if (!found.project.passedAcceptance) gaps.push('sourceProjectNotAccepted')
+  }
+  if (named.systemId && (found?.system?.id !== named.systemId || !found.system.exists)) gaps.push('sourceSystemUnknown')
+  return gaps
+}
+
 export function projectRules(fullDeclaration: z.ZodObject) {
   return {
     declarationComplete: {
@@ -82,6 +108,7 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     handbookItemsCovered: {
       label: '基础强化型项目须覆盖所选手册版本对本类组织规定的全部事项',
+      needs: ['handbook'],
       check: ({ context, event }) => {
         const gaps = handbookGaps(context, event)
         return gaps.versionExists && gaps.missingItems.length === 0 && gaps.unknownItems.length === 0
@@ -90,6 +117,7 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     targetsNotLowered: {
       label: '基础强化型项目目标不得低于上一年度（逐年提高）',
+      needs: ['previousTargets'],
       check: ({ context, event }) => loweredTargets(context, event).length === 0,
       explain: ({ context, event }) => ({
         previousTargets: event.facts?.previousTargets ?? null,
@@ -98,11 +126,13 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     oneFoundationPerYear: {
       label: '每个基层党组织每年只能申报一个基础强化型项目（"1+X"中的"1"）',
+      needs: ['liveFoundations'],
       check: ({ event }) => (event.facts?.liveFoundations ?? []).length === 0,
       explain: ({ event }) => ({ existing: event.facts?.liveFoundations ?? [] }),
     },
     reviewerInGroup: {
       label: '评审人须为本年度评审组成员',
+      needs: ['reviewGroup'],
       check: ({ event }) => (event.facts?.reviewGroup ?? []).includes((event as EventOf<'RECORD_REVIEW'>).reviewer),
       explain: ({ event }) => ({
         reviewer: (event as EventOf<'RECORD_REVIEW'>).reviewer,
@@ -151,6 +181,7 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     assessorInGroup: {
       label: '评分人须为本年度验收组成员',
+      needs: ['acceptanceGroup'],
       check: ({ event }) => (event.facts?.acceptanceGroup ?? []).includes((event as EventOf<'RECORD_ASSESSMENT'>).assessor),
       explain: ({ event }) => ({
         assessor: (event as EventOf<'RECORD_ASSESSMENT'>).assessor,
@@ -173,6 +204,8 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     evaluationPasses: {
       label: '验收评定等级为合格及以上',
+      // The year's grading policy; the evaluation recorded on either branch is graded by it too.
+      needs: ['grading'],
       check: ({ context, event }) => concludeEvaluation(context, event).grade !== 'fail',
     },
     inAnnualRound: {
@@ -208,6 +241,7 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     drawnInSpotCheck: {
       label: '抽查情况只能记录在该次抽查抽中的项目上',
+      needs: ['spotCheck'],
       check: ({ event }) => !!event.facts?.spotCheck?.exists && event.facts.spotCheck.selected,
       explain: ({ event }) => ({ spotCheck: event.facts?.spotCheck ?? null }),
     },
@@ -215,6 +249,25 @@ export function projectRules(fullDeclaration: z.ZodObject) {
       label: '同一次抽查的情况只记录一次',
       check: ({ context, event }) =>
         !context.spotChecks.some((c) => c.spotCheckId === (event as EventOf<'RECORD_SPOT_CHECK_FINDING'>).spotCheckId),
+    },
+    firstResponsibleIsSecretary: {
+      label: '第一责任人为本组织书记（各基层党组织书记为第一责任人）',
+      check: ({ context, event }) => firstResponsibleNamed(context, event) === context.responsible.secretary,
+      explain: ({ context, event }) => ({ named: firstResponsibleNamed(context, event), secretary: context.responsible.secretary }),
+    },
+    planSubmitted: {
+      label: '已提交实施方案',
+      check: ({ context }) => context.plan !== null,
+    },
+    planNotSubmitted: {
+      label: '尚未提交实施方案',
+      check: ({ context }) => context.plan === null,
+    },
+    sourcePracticeExists: {
+      label: '制度推广型项目所依托的来源项目须为已通过验收的项目、制度须为已建立的全镇制度',
+      needs: ['sourcePractice'],
+      check: ({ context, event }) => sourcePracticeGaps(context, event).length === 0,
+      explain: ({ context, event }) => ({ sourcePractice: context.declaration.sourcePractice ?? null, problems: sourcePracticeGaps(context, event) }),
     },
   } satisfies Record<string, Rule>
 }

@@ -14,3 +14,14 @@ export function endOfShanghaiDate(date: string): Date {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number]
   return endOfShanghaiDay(year, month, day)
 }
+
+/** The local calendar date (YYYY-MM-DD) of an instant, in Asia/Shanghai. */
+export function shanghaiDate(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+/** The end (Asia/Shanghai) of the day `days` days after the local date of an instant. */
+export function endOfShanghaiDayAfter(instant: Date, days: number): Date {
+  const date = new Date(Date.parse(`${shanghaiDate(instant)}T00:00:00Z`) + days * 86_400_000)
+  return endOfShanghaiDay(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate())
+}

@@ -32,11 +32,12 @@ export const roles = ['admin', 'reviewer', 'assessor', 'organization', 'system']
 export type Role = (typeof roles)[number]
 
 /** The calendar deadlines a state is subject to (R7, R11, R13); the scheduler attaches timers to them. */
-export const deadlineKinds = ['declarationDeadline', 'progressReportDue', 'acceptanceDeadline'] as const
+export const deadlineKinds = ['declarationDeadline', 'resubmissionDeadline', 'progressReportDue', 'acceptanceDeadline'] as const
 export type DeadlineKind = (typeof deadlineKinds)[number]
 
 export const deadlineLabels: Record<DeadlineKind, string> = {
   declarationDeadline: '申报截止（3月底）',
+  resubmissionDeadline: '退回修改重报截止（退回后15日，不早于申报截止）',
   progressReportDue: '半年进展汇报截止（推进会前一周）',
   acceptanceDeadline: '验收截止（12月底）',
 }
@@ -49,6 +50,23 @@ export const gradeLabels: Record<Grade, string> = {
   good: '良好',
   pass: '合格',
   fail: '不合格',
+}
+
+/**
+ * What a state means to the programme, carried as XState tags on every state node. The views
+ * (1+X counting, the overdue list, the spot-check population, the reports, the console) ask a
+ * project's state for its tags; none of them lists state names.
+ */
+export const stateTags = ['live', 'declared', 'overdue', 'inImplementation', 'passedAcceptance', 'final'] as const
+export type StateTag = (typeof stateTags)[number]
+
+export const stateTagLabels: Record<StateTag, string> = {
+  live: '仍在计数（未撤回、未被否决）',
+  declared: '已申报（计入"1+X"）',
+  overdue: '逾期',
+  inImplementation: '立项后实施中（可被随机抽查）',
+  passedAcceptance: '已通过验收',
+  final: '已终结',
 }
 
 /** Metadata every state node carries (I5). */

@@ -14,6 +14,7 @@ import type { FeedHeadTable, OutboxTable } from './tables/outbox.js'
 import type { ProjectTable } from './tables/project.js'
 import type { TimerTable } from './tables/timer.js'
 import type { ServiceClockTable } from './tables/service-clock.js'
+import type { ReplanRequestTable } from './tables/replan-request.js'
 
 export interface Database {
   organization: OrganizationTable
@@ -37,6 +38,7 @@ export interface Database {
   webhook: WebhookTable
   webhook_delivery: WebhookDeliveryTable
   webhook_attempt: WebhookAttemptTable
+  replan_request: ReplanRequestTable
 }
 
 /** What repository functions take first: the database or a transaction. */

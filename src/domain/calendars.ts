@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../db/database.js'
 import type { CalendarRow } from '../db/tables/calendar.js'
-import { defaultCalendar, type CalendarDefaults, type CalendarOf, type YearCalendar } from '../scheduler/calendar.js'
+import { defaultCalendar, type CalendarDefaults, type CalendarOf, type YearCalendar } from '../calendar/year-calendar.js'
 
 export const calendarFromRow = (row: CalendarRow): YearCalendar => ({
   year: row.year,

@@ -12,6 +12,10 @@ import { Refusal } from '../errors.js'
 import { getOrganization } from './organizations.js'
 import { appendOutbox } from './outbox.js'
 import { getProject } from './projects.js'
+import { inStatesTagged } from './state-tags.js'
+import { definitionAt, stateTagsOf, type ProjectContext } from '../../machines/index.js'
+import { SHANGHAI_OFFSET_MS } from '../../machines/shared/time.js'
+import type { ProjectRow } from '../db/tables/project.js'
 
 /**
  * Commendations and material rewards (R18), each resting on the assessment it cites. An
@@ -28,7 +32,8 @@ export interface NewCommendation {
   workerName?: string | undefined
   title: string
   reason: string
-  awardedAt: Date
+  /** The day it was awarded, YYYY-MM-DD, read in Asia/Shanghai. */
+  awardedAt: string
 }
 
 const countyOrAbove: readonly CommendationLevel[] = ['county', 'city', 'province', 'national']
@@ -52,12 +57,7 @@ export async function commend(db: Executor, input: NewCommendation, actor: strin
       fields: [{ path: 'body.workerName', message: 'required when recipientType is worker' }],
     })
   }
-  // The assessment it rests on: the project's last evaluation, when there is a project.
-  const context = (project?.snapshot as { context?: { evaluations?: Array<{ grade: string; score: number }> } } | undefined)?.context
-  const evaluation = context?.evaluations?.at(-1)
-  const basis = project
-    ? { projectId: project.id, projectType: project.type, state: project.state, grade: evaluation?.grade ?? null, score: evaluation?.score ?? null }
-    : { organizationId: organization.id }
+  const basis = await assessmentBasis(db, input, organization.id, project)
   const row: Insertable<CommendationTable> = {
     id: randomUUID(),
     year: input.year,
@@ -72,7 +72,7 @@ export async function commend(db: Executor, input: NewCommendation, actor: strin
     basis: JSON.stringify(basis),
     follows_id: null,
     awarded_by: actor,
-    awarded_at: input.awardedAt,
+    awarded_at: startOfShanghaiDate(input.awardedAt),
     created_at: now,
   }
   const rows = [row]
@@ -98,6 +98,69 @@ export async function commend(db: Executor, input: NewCommendation, actor: strin
     )
   }
   return inserted
+}
+
+/** The day's first instant in Asia/Shanghai: an award date people say, stored as an instant. */
+const startOfShanghaiDate = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - SHANGHAI_OFFSET_MS)
+
+/** A project's last evaluation, if it passed acceptance with a passing grade. */
+function passingEvaluation(project: ProjectRow) {
+  const definition = definitionAt(project.type, project.machine_version)
+  const evaluation = (project.snapshot as { context: ProjectContext }).context.evaluations.at(-1)
+  const passed = !!definition && stateTagsOf(definition, project.state).includes('passedAcceptance') && !!evaluation && evaluation.grade !== 'fail'
+  return passed ? evaluation! : null
+}
+
+/**
+ * What a commendation rests on (根据考核评估的结果, R18): a project's commendation on that
+ * project's passing evaluation; an organization's or a Party-affairs worker's on the
+ * organization's projects of the year that passed their evaluation — at least one. Refused
+ * otherwise, naming the rule.
+ */
+async function assessmentBasis(db: Executor, input: NewCommendation, organizationId: string, project: ProjectRow | undefined) {
+  if (project) {
+    const evaluation = passingEvaluation(project)
+    if (!evaluation) {
+      const last = (project.snapshot as { context: ProjectContext }).context.evaluations.at(-1)
+      throw new Refusal(422, 'RULE_FAILED', 'a project is commended on a passing evaluation (合格及以上, 已通过验收)', {
+        rules: [
+          {
+            rule: 'commendationRestsOnPassingEvaluation',
+            label: '表彰奖励须以考核评估结果为依据：项目须已通过验收、评定等级为合格及以上',
+            projectId: project.id,
+            state: project.state,
+            grade: last?.grade ?? null,
+          },
+        ],
+      })
+    }
+    return { projectId: project.id, projectType: project.type, state: project.state, grade: evaluation.grade, score: evaluation.score }
+  }
+  const candidates = await db
+    .selectFrom('project')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('year', '=', input.year)
+    .where(inStatesTagged('passedAcceptance'))
+    .orderBy('created_at')
+    .execute()
+  const passed = candidates.flatMap((p) => {
+    const evaluation = passingEvaluation(p)
+    return evaluation ? [{ projectId: p.id, projectType: p.type, grade: evaluation.grade, score: evaluation.score }] : []
+  })
+  if (passed.length === 0) {
+    throw new Refusal(422, 'RULE_FAILED', `an organization or a worker is commended on the organization's assessed projects of ${input.year}`, {
+      rules: [
+        {
+          rule: 'commendationRestsOnPassingEvaluation',
+          label: '表彰奖励须以考核评估结果为依据：该组织本年度须有通过验收、评定等级为合格及以上的项目',
+          organizationId,
+          year: input.year,
+        },
+      ],
+    })
+  }
+  return { organizationId, projects: passed }
 }
 
 export const levelLabels: Record<CommendationLevel, string> = {

@@ -1,14 +1,13 @@
 import { sql } from 'kysely'
 import type { OrganizationCategory } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
+import { inStatesTagged } from './state-tags.js'
 
 /**
  * "1+X" (R5): each organization declares, every year, exactly one foundation project and at
  * least one innovation or promotion project. A project counts once it is declared — submitted,
- * and neither withdrawn nor refused approval.
+ * and neither withdrawn nor refused approval: its state carries the machines' `declared` tag.
  */
-export const notDeclared = ['draft', 'overdueDeclaration', 'withdrawn', 'rejected'] as const
-
 export type ComplianceStatus = 'compliant' | 'missingFoundation' | 'missingElective' | 'missingBoth'
 
 export interface OrganizationCompliance {
@@ -30,7 +29,7 @@ const statusOf = (foundation: number, elective: number): ComplianceStatus =>
         : 'missingElective'
 
 export async function compliance(db: Executor, year: number, organizationId?: string): Promise<OrganizationCompliance[]> {
-  const declared = sql.join(notDeclared.map((s) => sql.lit(s)))
+  const declared = inStatesTagged('declared')
   let query = db
     .selectFrom('organization')
     .leftJoin('project', (join) =>
@@ -40,8 +39,8 @@ export async function compliance(db: Executor, year: number, organizationId?: st
       'organization.id',
       'organization.name',
       'organization.category',
-      sql<string>`count(*) filter (where project.type = 'foundation' and project.state not in (${declared}))`.as('foundation'),
-      sql<string>`count(*) filter (where project.type in ('innovation', 'promotion') and project.state not in (${declared}))`.as(
+      sql<string>`count(*) filter (where project.type = 'foundation' and ${declared})`.as('foundation'),
+      sql<string>`count(*) filter (where project.type <> 'foundation' and ${declared})`.as(
         'elective',
       ),
     ])

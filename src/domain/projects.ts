@@ -6,6 +6,7 @@ import type { ProjectRow } from '../db/tables/project.js'
 import { compiledOnce } from '../db/prepared.js'
 import { notFound } from '../errors.js'
 import { pageQuery, type Page } from './pagination.js'
+import { inStatesTagged } from './state-tags.js'
 import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from './timers.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 
@@ -68,7 +69,7 @@ export async function listProjects(db: Executor, filter: ProjectFilter): Promise
     const category = filter.category
     query = query.where('organization_id', 'in', (eb) => eb.selectFrom('organization').select('id').where('category', '=', category))
   }
-  if (filter.overdue) query = query.where('state', 'in', ['overdueDeclaration', 'overdueAcceptance'])
+  if (filter.overdue) query = query.where(inStatesTagged('overdue'))
   if (filter.missingReport) {
     const period = JSON.stringify([{ period: filter.missingReport }])
     query = query

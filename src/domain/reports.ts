@@ -10,8 +10,8 @@ import {
   stateMetaOf,
   type ProjectContext,
 } from '../../machines/index.js'
+import { definitionAt, periodsWith, stateTagsOf } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
-import { definitionOf } from '../engine/snapshot.js'
 import { commendationView, listCommendations } from './commendations.js'
 import { compliance, complianceTotals, type ComplianceStatus } from './compliance.js'
 
@@ -35,7 +35,8 @@ export async function annualReport(db: Executor, year: number, organizationId?: 
   const commendations = await listCommendations(db, { year, organizationId })
   const projectViews = projects.map((p) => {
     const context = (p.snapshot as { context: ProjectContext }).context
-    const meta = stateMetaOf(definitionOf(p), p.state)
+    const definition = definitionAt(p.type, p.machine_version)
+    const meta = definition && stateMetaOf(definition, p.state)
     const evaluation = context.evaluations.at(-1)
     return {
       id: p.id,
@@ -52,7 +53,10 @@ export async function annualReport(db: Executor, year: number, organizationId?: 
       score: evaluation?.score ?? null,
       indicators: evaluation?.indicators ?? null,
       reviewScore: context.decision?.averageScore ?? null,
-      missingReports: context.missingReports.map((m) => m.period),
+      tags: definition ? [...stateTagsOf(definition, p.state)] : [],
+      // One definition of missing and late (machines/shared/progress.ts), as the `missingReport` filter uses.
+      missingReports: periodsWith(context, 'missing'),
+      lateReports: periodsWith(context, 'late'),
       spotChecks: context.spotChecks.map((c) => ({ spotCheckId: c.spotCheckId, rating: c.rating, findings: c.findings })),
       commendations: commendations.filter((c) => c.project_id === p.id).map(commendationView),
     }
@@ -75,6 +79,7 @@ export async function annualReport(db: Executor, year: number, organizationId?: 
       projects: projectViews.length,
       byType: count(projectTypes, (p) => p.type),
       byState: count(states, (p) => p.state),
+      overdue: projectViews.filter((p) => p.tags.includes('overdue')).length,
       byGrade: { ...count(['excellent', 'good', 'pass', 'fail'] as const, (p) => p.grade), ungraded: projectViews.filter((p) => !p.grade).length },
       byCategory: Object.fromEntries(
         organizationCategories.map((category: OrganizationCategory) => {
@@ -105,11 +110,11 @@ const ratingLabels: Record<string, string> = { good: '好', fair: '一般', poor
 
 /** One row per project (an organization without projects still gets a row); UTF-8 with BOM so Excel reads Chinese. */
 export function annualReportCsv(report: AnnualReport): string {
-  const header = ['年度', '基层党组织', '组织类别', '"1+X"情况', '项目类型', '项目名称', '状态', '阶段', '评审平均分', '验收得分', '验收等级', '缺报进展', '抽查情况', '表彰奖励']
+  const header = ['年度', '基层党组织', '组织类别', '"1+X"情况', '项目类型', '项目名称', '状态', '阶段', '评审平均分', '验收得分', '验收等级', '缺报进展', '迟报进展', '抽查情况', '表彰奖励']
   const rows: unknown[][] = []
   for (const o of report.organizations) {
     const orgCommendations = o.commendations.map((c) => `${c.levelLabel}${c.kindLabel}：${c.title}`).join('；')
-    if (o.projects.length === 0) rows.push([report.year, o.name, o.categoryLabel, o.statusLabel, '', '', '', '', '', '', '', '', '', orgCommendations])
+    if (o.projects.length === 0) rows.push([report.year, o.name, o.categoryLabel, o.statusLabel, '', '', '', '', '', '', '', '', '', '', orgCommendations])
     for (const p of o.projects) {
       rows.push([
         report.year,
@@ -124,6 +129,7 @@ export function annualReportCsv(report: AnnualReport): string {
         p.score,
         p.gradeLabel,
         p.missingReports.join('、'),
+        p.lateReports.join('、'),
         p.spotChecks.map((c) => `${ratingLabels[c.rating] ?? c.rating}：${c.findings}`).join('；'),
         [...p.commendations.map((c) => `${c.levelLabel}${c.kindLabel}：${c.title}`), ...(orgCommendations ? [orgCommendations] : [])].join('；'),
       ])

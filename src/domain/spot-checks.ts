@@ -4,14 +4,12 @@ import type { Executor } from '../db/database.js'
 import type { SpotCheckRow } from '../db/tables/spot-check.js'
 import { notFound, Refusal } from '../errors.js'
 import { appendOutbox } from './outbox.js'
+import { inStatesTagged } from './state-tags.js'
 
 /**
  * Random spot checks (随机抽查, R12). The draw is a seeded shuffle of the population sorted by id,
  * so anyone with the recorded seed and population can draw again and get the same projects.
  */
-
-/** The states of the implementation phase: the projects a spot check may hit. */
-export const inImplementation = ['planning', 'implementing', 'overdueAcceptance'] as const
 
 /** sfc32, seeded from SHA-256 of the seed text: small, fast, and the same on every platform. */
 function generator(seed: string): () => number {
@@ -61,7 +59,8 @@ export async function drawSpotCheck(db: Executor, request: SpotCheckRequest, act
     .innerJoin('organization', 'organization.id', 'project.organization_id')
     .select('project.id')
     .where('project.year', '=', request.year)
-    .where('project.state', 'in', [...inImplementation])
+    // The projects a spot check may hit: approved and not yet asked for acceptance (the machines' `inImplementation` tag).
+    .where(inStatesTagged('inImplementation'))
   if (request.category) query = query.where('organization.category', '=', request.category)
   const population = (await query.orderBy('project.id').execute()).map((r) => r.id)
   if (population.length === 0) {

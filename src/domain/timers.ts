@@ -1,8 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { DeadlineKind } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import type { PendingTimer, TimerKind, TimerRow } from '../db/tables/timer.js'
-import { firesAfter, type YearCalendar } from '../scheduler/calendar.js'
 import { pageQuery, type Page } from './pagination.js'
 
 export interface TimerFilter {
@@ -53,36 +51,4 @@ export async function nextDueAt(db: Executor, notAfter: Date): Promise<Date | nu
     .where('due_at', '<=', notAfter)
     .executeTakeFirst()
   return row?.due ? new Date(row.due as unknown as Date) : null
-}
-
-/**
- * Moves every pending calendar timer of the year to the calendar's new instants, set-based:
- * one statement per deadline kind whatever the number of projects. Extended acceptance
- * deadlines (滚动实施) belong to their project, not to the calendar, and stay.
- */
-export async function rescheduleCalendarTimers(db: Executor, calendar: YearCalendar): Promise<number> {
-  const ofYear = (kind: DeadlineKind) =>
-    db
-      .updateTable('timer')
-      .where('kind', '=', kind)
-      .where('project_id', 'in', (eb) => eb.selectFrom('project').select('id').where('year', '=', calendar.year))
-  const [h1, h2] = calendar.progressMeetings
-  const results = [
-    await ofYear('declarationDeadline').set({ due_at: firesAfter(calendar.declarationDeadline) }).executeTakeFirst(),
-    await ofYear('acceptanceDeadline')
-      .set({ due_at: firesAfter(calendar.acceptanceDeadline) })
-      .where(sql<boolean>`not exists (select 1 from project p where p.id = timer.project_id
-        and jsonb_typeof(p.snapshot->'context'->'extension') = 'object')`)
-      .executeTakeFirst(),
-    await db
-      .updateTable('timer')
-      .set({
-        due_at: sql<Date>`case timer.event->>'period' when ${h1.period} then ${firesAfter(h1.reportDueAt)}::timestamptz
-                                                       else ${firesAfter(h2.reportDueAt)}::timestamptz end`,
-      })
-      .where('kind', '=', 'progressReportDue')
-      .where(sql<string>`timer.event->>'period'`, 'in', [h1.period, h2.period])
-      .executeTakeFirst(),
-  ]
-  return results.reduce((n, r) => n + Number(r.numUpdatedRows), 0)
 }

@@ -6,9 +6,9 @@ import type { DesiredTimer } from './deadlines.js'
 
 /**
  * What a transition does besides changing the snapshot, as rows to write: timers to set or
- * delete (I4) and outbox messages. XState's pure `transition()` returns delayed raises and
- * cancels as actions; the calendar's deadlines come from `desiredTimers`; the machine's own
- * named actions (announceSystem…) become outbox messages.
+ * delete (I4) and outbox messages. Timers come only from the calendar's deadlines
+ * (`desiredTimers`); the machine's own named actions (establishSystem…) become records and
+ * outbox messages.
  */
 export type TimerOp =
   | { op: 'set'; key: string; kind: TimerKind; event: unknown; dueAt: Date }
@@ -34,7 +34,7 @@ export interface EstablishedSystem {
 
 export function actionEffects(
   actions: readonly ActionLike[],
-  now: Date,
+  _now: Date,
 ): { timers: TimerOp[]; outbox: OutboxMessage[]; systems: EstablishedSystem[] } {
   const timers: TimerOp[] = []
   const outbox: OutboxMessage[] = []
@@ -42,12 +42,8 @@ export function actionEffects(
   for (const action of actions) {
     const params = (action.params ?? {}) as Record<string, unknown>
     if (action.type === 'xstate.raise' && params.delay !== undefined) {
-      const event = params.event as { type: string }
-      // XState gives a delayed transition the same id on every entry to its state: key by it, so re-entry replaces.
-      const key = String(params.id ?? event.type)
-      timers.push({ op: 'set', key, kind: 'delay', event, dueAt: new Date(now.getTime() + Number(params.delay)) })
-    } else if (action.type === 'xstate.cancel') {
-      timers.push({ op: 'delete', key: String(params.sendId) })
+      // Time in the programme is the calendar's (state meta `deadlines`): a delayed transition would be a timer no calendar moves.
+      throw new Error(`a machine raised a delayed ${String((params.event as { type?: string })?.type)}: deadlines come from the calendar`)
     } else if (action.type === 'establishSystem') {
       systems.push({
         id: randomUUID(),

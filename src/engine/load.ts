@@ -6,7 +6,7 @@ import type { PendingTimer } from '../db/tables/timer.js'
 import { calendarFromJson, calendarLookup, findCalendars, type CalendarJson } from '../domain/calendars.js'
 import { pendingTimersFromJson, pendingTimersJson, timersOfProject, type PendingTimersJson } from '../domain/timers.js'
 import { notFound } from '../errors.js'
-import type { CalendarDefaults, CalendarOf } from '../scheduler/calendar.js'
+import type { CalendarDefaults, CalendarOf } from '../calendar/year-calendar.js'
 
 /**
  * What the engine reads to plan one event, in one round trip: the project (under its row lock

@@ -6,7 +6,10 @@ import {
   currentDefinition,
   guardNames,
   defaultGrading,
+  needsOf,
+  reachableRules,
   type EventFacts,
+  type FactName,
   type ProjectMachineDefinition,
   type ProjectType,
 } from '../../machines/index.js'
@@ -16,7 +19,8 @@ import type { Rule } from '../../machines/shared/rules.js'
 import type { OrganizationRow } from '../db/tables/organization.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import { Refusal, validationFailed } from '../errors.js'
-import type { CalendarOf } from '../scheduler/calendar.js'
+import type { CalendarOf } from '../calendar/year-calendar.js'
+import type { FactSubject } from './facts.js'
 import { deadlinesOf, desiredTimers } from './deadlines.js'
 import { actionEffects, deadlineEffects, type EstablishedSystem, type OutboxMessage, type TimerOp } from './effects.js'
 import { definitionOf, pureTransition, restoreSnapshot, stateOf, type Snapshot } from './snapshot.js'
@@ -88,6 +92,12 @@ export interface StartProject {
   declaration: Record<string, unknown>
 }
 
+/** The facts the rules checked at creation need (the machine's creation rules). */
+export function creationNeeds(type: ProjectType): FactName[] {
+  const definition = currentDefinition(type)
+  return needsOf(definition, definition.creationRules)
+}
+
 export function planStart(
   input: StartProject,
   organization: OrganizationRow,
@@ -99,24 +109,20 @@ export function planStart(
   if (!draft.success) {
     throw validationFailed('the declaration is malformed', issuesToFields(draft.error.issues, ['declaration']))
   }
-  // R16: the secretary and the leader in charge answer for the project unless the form names others.
-  const declaration: Record<string, unknown> = {
-    firstResponsible: { name: organization.secretary, position: '书记' },
-    directlyResponsible: { name: organization.leader_in_charge, position: '分管领导' },
-    ...(draft.data as Record<string, unknown>),
-  }
   const { now, actor, calendarOf } = options
-  // R9 动态增补: electives declared after the March round are supplementary and escape its deadline.
-  const supplementary = input.type !== 'foundation' && now > calendarOf(input.year).declarationDeadline
+  // The machine's input: what the programme's defaults (R9, R16) are decided from, in the machine.
   const [snapshot, actions] = initialTransition(definition.machine, {
     type: input.type,
-    declaration,
-    supplementary,
+    declaration: draft.data as Record<string, unknown>,
+    organization: { secretary: organization.secretary, leaderInCharge: organization.leader_in_charge },
+    startedAt: now.toISOString(),
+    declarationDeadline: calendarOf(input.year).declarationDeadline.toISOString(),
     policy: { minReviews: options.minReviews, grading: defaultGrading[input.type] },
   })
+  const { declaration, supplementary } = snapshot.context
   const rules = definition.rules as Record<string, Rule>
   const creation = { type: 'CREATE', actor, at: now.toISOString(), facts: options.facts ?? {} } as unknown as MachineEvent
-  const refused = (definition.spec.creationRules ?? []).filter((name) => !rules[name]!.check({ context: snapshot.context, event: creation }))
+  const refused = definition.creationRules.filter((name) => !rules[name]!.check({ context: snapshot.context, event: creation }))
   if (refused.length) {
     const details = refused.map((name) => ({
       rule: name,
@@ -180,12 +186,18 @@ function failedRules(definition: ProjectMachineDefinition, snapshot: Snapshot, e
   return names.map((name) => ({ rule: name, label: rules[name]!.label, ...(rules[name]!.explain?.(args) ?? {}) }))
 }
 
-/** Validates the event against the project's machine and plans its transition, or refuses (I7). */
-export function planEvent(
-  project: ProjectRow,
-  raw: { type: string } & Record<string, unknown>,
-  { now, actor, calendarOf, facts }: PlanContext,
-): PlannedTransition {
+/** An event checked against the project's machine: known, well-formed and accepted in its state; with the facts its rules need. */
+export interface CheckedEvent {
+  definition: ProjectMachineDefinition
+  snapshot: Snapshot
+  from: string
+  type: string
+  payload: Record<string, unknown>
+  needs: FactName[]
+}
+
+/** Refuses an unknown event, a malformed payload or an event the state does not take (I7); says which facts its rules need. */
+export function checkEvent(project: ProjectRow, raw: { type: string } & Record<string, unknown>): CheckedEvent {
   const definition = definitionOf(project)
   const spec = eventSpecOf(definition.events, raw.type)
   if (!spec) {
@@ -203,8 +215,34 @@ export function planEvent(
   if (!allowed.includes(type)) {
     throw new Refusal(409, 'EVENT_NOT_ALLOWED', `${type} is not allowed in state ${from}`, { state: from, allowedEvents: allowed })
   }
+  return { definition, snapshot, from, type, payload: payload.data as Record<string, unknown>, needs: reachableRules(definition, from, type).needs }
+}
+
+/** What the facts' loaders are asked about: the project, its declaration and the event. */
+export function factSubject(project: ProjectRow, checked: CheckedEvent): FactSubject {
+  return {
+    projectId: project.id,
+    type: project.type,
+    organizationId: project.organization_id,
+    year: project.year,
+    declaration: checked.snapshot.context.declaration,
+    event: checked.payload,
+  }
+}
+
+/** Validates the event against the project's machine and plans its transition, or refuses (I7). */
+export function planEvent(project: ProjectRow, raw: { type: string } & Record<string, unknown>, context: PlanContext): PlannedTransition {
+  return planChecked(project, checkEvent(project, raw), context)
+}
+
+export function planChecked(
+  project: ProjectRow,
+  { definition, snapshot, from, type, payload, needs }: CheckedEvent,
+  { now, actor, calendarOf, facts }: PlanContext,
+): PlannedTransition {
+  if (needs.length > 0 && facts === undefined) throw new Error(`${type} on ${project.id}: its rules need facts (${needs.join(', ')}) that were not loaded`)
   // Object.assign, not spreads: V8 builds a spread followed by more fields on its slow path (µs per event).
-  const event = Object.assign({}, payload.data, { type, actor, at: now.toISOString() }, facts ? { facts } : undefined) as MachineEvent
+  const event = Object.assign({}, payload, { type, actor, at: now.toISOString() }, facts ? { facts } : undefined) as MachineEvent
   if (!snapshot.can(event)) {
     const rules = failedRules(definition, snapshot, event)
     throw new Refusal(422, 'RULE_FAILED', `${type} refused: ${rules.map((r) => r.label).join('；')}`, { state: from, rules })

@@ -52,7 +52,7 @@ function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: stri
   return collapseTimerOps([...consumedFirst, ...writes.plans.flatMap((p) => p.timers.map((t) => Object.assign({}, t, { projectId: p.project.id })))])
 }
 
-const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
+export const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
 
 export async function writeTransitions(
   db: Executor,

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { createMachine, initialTransition, transition } from 'xstate'
+import { createMachine, initialTransition } from 'xstate'
 import { actionEffects, collapseTimerOps, deadlineEffects } from '../../src/engine/effects.js'
 
-/** A machine with a delayed transition, to see what the engine makes of XState's raise and cancel. */
+/** A machine with a delayed transition: the programme's time is the calendar's, so the engine refuses it. */
 const reminder = createMachine({
   id: 'reminder',
   initial: 'waiting',
   states: {
-    waiting: {
-      after: { 3600000: { target: 'late' } },
-      on: { DONE: 'done', POKE: { target: 'waiting', reenter: true } },
-    },
+    waiting: { after: { 3600000: { target: 'late' } }, on: { DONE: 'done' } },
     late: { on: { DONE: 'done' } },
     done: { type: 'final' },
   },
@@ -19,34 +16,9 @@ const reminder = createMachine({
 describe('effects of XState actions', () => {
   const now = new Date('2026-03-31T00:00:00.000Z')
 
-  it('turns a delayed raise into a timer due at now + delay', () => {
+  it('refuses a delayed raise: timers come only from calendar deadlines', () => {
     const [, actions] = initialTransition(reminder)
-    const { timers } = actionEffects(actions, now)
-    expect(timers).toEqual([
-      {
-        op: 'set',
-        key: expect.any(String),
-        kind: 'delay',
-        event: expect.objectContaining({ type: 'xstate.after.3600000.reminder.waiting' }),
-        dueAt: new Date('2026-03-31T01:00:00.000Z'),
-      },
-    ])
-  })
-
-  it('cancels the timer when the state is left, and replaces it (same key) on re-entry', () => {
-    const [waiting, initial] = initialTransition(reminder)
-    const key = actionEffects(initial, now).timers[0]!.key
-    const [, leaving] = transition(reminder, waiting, { type: 'DONE' })
-    expect(actionEffects(leaving, now).timers).toEqual([{ op: 'delete', key }])
-    const [, reentering] = transition(reminder, waiting, { type: 'POKE' })
-    const ops = actionEffects(reentering, new Date(now.getTime() + 1000)).timers
-    expect(ops.map((o) => [o.op, o.key])).toEqual([
-      ['delete', key],
-      ['set', key],
-    ])
-    expect(collapseTimerOps(ops.map((o) => ({ ...o, projectId: 'p' })))).toEqual([
-      expect.objectContaining({ op: 'set', key, dueAt: new Date('2026-03-31T01:00:01.000Z') }),
-    ])
+    expect(() => actionEffects(actions, now)).toThrow(/deadlines come from the calendar/)
   })
 
   it('sends named machine actions to the outbox', () => {
@@ -98,8 +70,8 @@ describe('calendar deadline effects', () => {
 
   it('keeps the last operation per project and key', () => {
     const ops = collapseTimerOps([
-      { projectId: 'a', op: 'set', key: 'k', kind: 'delay', event: {}, dueAt },
-      { projectId: 'b', op: 'set', key: 'k', kind: 'delay', event: {}, dueAt },
+      { projectId: 'a', op: 'set', key: 'k', kind: 'acceptanceDeadline', event: {}, dueAt },
+      { projectId: 'b', op: 'set', key: 'k', kind: 'acceptanceDeadline', event: {}, dueAt },
       { projectId: 'a', op: 'delete', key: 'k' },
     ])
     expect(ops.map((o) => [o.projectId, o.op])).toEqual([

@@ -5,7 +5,7 @@ import { connectPostgres } from '../../src/db/connect.js'
 import { createEngine, type Engine } from '../../src/engine/engine.js'
 import { createOrganization } from '../../src/domain/organizations.js'
 import { Refusal } from '../../src/errors.js'
-import { standardDefaults } from '../../src/scheduler/calendar.js'
+import { standardDefaults } from '../../src/calendar/year-calendar.js'
 import { silentLogger } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, pathTo, payloads } from '../support/fixtures.js'
@@ -70,8 +70,8 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
     ])
     expect(history.every((h) => h.at.toISOString() === clock.now().toISOString())).toBe(true)
     expect(await count('outbox', id)).toBe(6)
-    // The responsible persons the declaration named win over the organization's defaults (R16).
-    expect((project.snapshot as any).context.declaration.firstResponsible.name).toBe('张书记')
+    // R16: the organization's secretary is the first-responsible person.
+    expect((project.snapshot as any).context.declaration.firstResponsible.name).toBe('陈书记')
   })
 
   it('defaults the responsible persons from the organization (R16)', async () => {
@@ -133,7 +133,7 @@ describe.each(databaseKinds)('engine on %s', (kind) => {
       await otherEngine.sendWithin(trx, id, { type: 'UPDATE_DECLARATION', declaration: { background: '先到者' } }, { actor: 'first' })
       await trx
         .insertInto('timer')
-        .values({ project_id: id, key: 'marker', kind: 'delay', event: JSON.stringify({ type: 'MARKER' }), due_at: new Date('2027-01-01T00:00:00Z'), created_at: clock.now() })
+        .values({ project_id: id, key: 'marker', kind: 'acceptanceDeadline', event: JSON.stringify({ type: 'MARKER' }), due_at: new Date('2027-01-01T00:00:00Z'), created_at: clock.now() })
         .execute()
       lockHeld()
       await released

@@ -56,7 +56,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('SIGKILL during a burst of transit
     // Bring them to implementation through the engine itself (reviews over HTTP would need each reviewer's token).
     const { createEngine } = await import('../../src/engine/engine.js')
     const { ManualClock } = await import('../../src/engine/clock.js')
-    const { standardDefaults } = await import('../../src/scheduler/calendar.js')
+    const { standardDefaults } = await import('../../src/calendar/year-calendar.js')
     const { silentLogger } = await import('../support/app.js')
     const engine = createEngine({ db: database.db, clock: new ManualClock(new Date()), logger: silentLogger, minReviews: 3, calendarDefaults: standardDefaults })
     for (const id of ids) for (const step of pathTo.implementing!) await engine.send(id, step, { actor: 'setup' })

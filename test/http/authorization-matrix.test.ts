@@ -121,6 +121,8 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
     await api.project('promotion', orgA, 2026, pathTo.implementing)
     const implementingB = await api.project('promotion', orgB, 2026, pathTo.implementing)
     const solidified = await api.project('innovation', orgB, 2026, pathTo.institutionalized)
+    // An organization's commendation rests on its assessed projects (R18).
+    await api.project('foundation', orgA, 2026, pathTo.accepted)
     const spotCheck = (await api.ok('POST', '/api/v1/spot-checks', { year: 2026, count: 10, seed: 'matrix' })).id
     const system = (await api.ok('GET', '/api/v1/systems')).items[0].id
     for (const org of [orgA, orgB]) {

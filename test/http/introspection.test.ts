@@ -27,7 +27,7 @@ describe('HTTP: machine definitions, OpenAPI, docs and health', () => {
       expect(described.states.map((s: { id: string }) => s.id)).toEqual(nodes.map((n) => n.key))
       for (const node of nodes) {
         const state = described.states.find((s: { id: string }) => s.id === node.key)
-        expect(state).toMatchObject({ label: (node.meta as { label: string }).label, final: node.type === 'final' })
+        expect(state).toMatchObject({ label: (node.meta as { label: string }).label, final: node.type === 'final', tags: node.tags })
         const fromHere = described.transitions.filter((t: { from: string }) => t.from === node.key)
         expect(fromHere.map((t: { event: string }) => t.event)).toEqual(
           [...node.transitions.entries()].flatMap(([event, ts]) => ts.map(() => event)),
@@ -42,8 +42,9 @@ describe('HTTP: machine definitions, OpenAPI, docs and health', () => {
       const timed = described.transitions.filter((t: { timer: unknown }) => t.timer !== null)
       expect(timed.map((t: { from: string; event: string; to: string | null; timer: { deadline: string } }) => [t.from, t.event, t.to, t.timer.deadline])).toEqual([
         ['draft', 'DECLARATION_DEADLINE', 'overdueDeclaration', 'declarationDeadline'],
-        ['returned', 'DECLARATION_DEADLINE', 'overdueDeclaration', 'declarationDeadline'],
+        ['returned', 'RESUBMISSION_DEADLINE', 'overdueDeclaration', 'resubmissionDeadline'],
         ['planning', 'PROGRESS_REPORT_DUE', null, 'progressReportDue'],
+        ['planning', 'ACCEPTANCE_DEADLINE', 'overdueAcceptance', 'acceptanceDeadline'],
         ['implementing', 'PROGRESS_REPORT_DUE', null, 'progressReportDue'],
         ['implementing', 'ACCEPTANCE_DEADLINE', 'overdueAcceptance', 'acceptanceDeadline'],
         ['rectifying', 'ACCEPTANCE_DEADLINE', 'overdueAcceptance', 'acceptanceDeadline'],

@@ -4,7 +4,7 @@ import { acceptedEvents, currentDefinition, projectTypes, type ProjectType } fro
 import type { Engine } from '../../src/engine/engine.js'
 import { createTestApp } from '../support/app.js'
 import { openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { declarations, preconditions, stepFor, type Step } from '../support/fixtures.js'
+import { declarations, preconditionsFor, stepFor, type Step } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { simplePaths } from '../support/paths.js'
 import { seedProgramme } from '../support/programme.js'
@@ -52,8 +52,8 @@ describe('every simple path of every machine, replayed through the API', () => {
       // Every answer is the project as stored, pending timers included.
       expect(created).toEqual(await api.get(id))
       expect(created.nextEvents).toEqual(nextEventsIn(type, created.state as string))
-      for (const edge of path) {
-        const needs = preconditions[`${edge.from}:${edge.event}:${edge.to}`] ?? preconditions[`${edge.from}:${edge.event}`] ?? []
+      for (const [i, edge] of path.entries()) {
+        const needs = preconditionsFor(path[i - 1]?.from ?? null, edge)
         for (const step of needs) expect(await api.send(id, step)).toEqual(await api.get(id))
         const step: Step = stepFor(edge.event, edge.to)
         const answer = deadlineEvents.has(edge.event) ? undefined : await api.send(id, step)

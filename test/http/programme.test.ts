@@ -334,7 +334,7 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8')
     expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]))
     expect(csv.body.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe(
-      '年度,基层党组织,组织类别,"""1+X""情况",项目类型,项目名称,状态,阶段,评审平均分,验收得分,验收等级,缺报进展,抽查情况,表彰奖励',
+      '年度,基层党组织,组织类别,"""1+X""情况",项目类型,项目名称,状态,阶段,评审平均分,验收得分,验收等级,缺报进展,迟报进展,抽查情况,表彰奖励',
     )
     const viaQuery = await app.inject({ method: 'GET', url: '/api/v1/reports/annual?year=2026&format=csv' })
     expect(viaQuery.body).toBe(csv.body)

@@ -259,6 +259,8 @@ describe.each(databaseKinds)('a whole town through 2026 on %s', (kind) => {
         underReview: 1,
         withdrawn: 1,
       },
+      // The projects whose state carries the machines' `overdue` tag: 5 + 3.
+      overdue: 8,
       byGrade: { excellent: 4, good: 3, pass: 2, fail: 0, ungraded: 11 },
       byCategory: {
         village: { organizations: 4, projects: 7 },
@@ -276,10 +278,10 @@ describe.each(databaseKinds)('a whole town through 2026 on %s', (kind) => {
     // A row per project, and one for the organization that declared nothing.
     expect(lines).toHaveLength(1 + 20 + 1)
     const cells = lines.find((l) => l.startsWith('2026,东村党支部,农村,达标,创新探索型'))!.split(',')
-    expect([...cells.slice(0, 12), cells[13]]).toEqual([
-      '2026', '东村党支部', '农村', '达标', '创新探索型', '党员先锋积分管理', '已固化为制度', '推广', '86', '93', '优秀', '',
+    expect([...cells.slice(0, 13), cells[14]]).toEqual([
+      '2026', '东村党支部', '农村', '达标', '创新探索型', '党员先锋积分管理', '已固化为制度', '推广', '86', '93', '优秀', '', '',
       '镇级表彰：先进基层党组织',
     ])
-    expect(lines).toContain('2026,镇机关二支部党支部,机关,未申报项目,,,,,,,,,,')
+    expect(lines).toContain('2026,镇机关二支部党支部,机关,未申报项目,,,,,,,,,,,')
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { describeMachine, phases, projectTypes, type ProjectType } from '../../machines/index.js'
 import { transition } from 'xstate'
-import { assessmentSteps, assessors, fullLife, pathTo, payloads, preconditions, stepFor } from '../support/fixtures.js'
+import { assessmentSteps, assessors, fullLife, pathsFor, pathTo, payloads, preconditions, stepFor } from '../support/fixtures.js'
 import { defaultFacts, driver } from '../support/machine-driver.js'
 
 describe.each(projectTypes)('%s machine', (type: ProjectType) => {
@@ -25,7 +25,8 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
   it('marks where the March and December deadlines and the half-year reports apply', () => {
     const deadlines = Object.fromEntries(description.states.map((s) => [s.id, s.deadlines.map((x) => x.kind)]))
     expect(deadlines.draft).toContain('declarationDeadline')
-    expect(deadlines.returned).toContain('declarationDeadline')
+    expect(deadlines.returned).toEqual(['resubmissionDeadline'])
+    expect(deadlines.planning).toEqual(['progressReportDue', 'acceptanceDeadline'])
     expect(deadlines.implementing).toEqual(['progressReportDue', 'acceptanceDeadline'])
   })
 
@@ -33,7 +34,7 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
     for (const t of describeMachine(driver(type).definition).transitions) {
       it(`${t.from} --${t.event}--> ${t.to ?? '(stays)'}`, () => {
         const needs = preconditions[`${t.from}:${t.event}:${t.to}`] ?? preconditions[`${t.from}:${t.event}`] ?? []
-        const before = d.run([...pathTo[t.from]!, ...needs])
+        const before = d.run(pathsFor[`${t.from}:${t.event}:${t.to}`] ?? [...pathTo[t.from]!, ...needs])
         const [after] = d.apply(before, stepFor(t.event, t.to))
         expect(after.value).toBe(t.to ?? t.from)
         expect(after).not.toBe(before)

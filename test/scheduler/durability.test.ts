@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock, systemClock } from '../../src/engine/clock.js'
 import { createEngine } from '../../src/engine/engine.js'
-import { standardDefaults } from '../../src/scheduler/calendar.js'
+import { standardDefaults } from '../../src/calendar/year-calendar.js'
 import { createScheduler } from '../../src/scheduler/scheduler.js'
 import { createService } from '../../src/service.js'
 import { authorizeTestApp, createTestApp, silentLogger } from '../support/app.js'

@@ -71,12 +71,17 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
   it('expires drafts and returned declarations at 00:00 on 1 April, and nothing else', async () => {
     const result = await api.advance('2026-04-01T00:00:00.000+08:00')
     expect(result.fired).toBe(3)
-    for (const id of [ids.draftFoundation, ids.draftInnovation, ids.returned]) {
+    // Returned in January, its resubmission window (15 days) ended before the March deadline: the later one binds it.
+    for (const [id, deadline, event] of [
+      [ids.draftFoundation, 'declarationDeadline', 'DECLARATION_DEADLINE'],
+      [ids.draftInnovation, 'declarationDeadline', 'DECLARATION_DEADLINE'],
+      [ids.returned, 'resubmissionDeadline', 'RESUBMISSION_DEADLINE'],
+    ] as const) {
       const project = await api.get(id!)
       expect(project).toMatchObject({ state: 'overdueDeclaration', stateLabel: '逾期未申报', timers: [] })
-      expect(project.context.overdue).toEqual([{ deadline: 'declarationDeadline', at: '2026-03-31T16:00:00.000Z' }])
+      expect(project.context.overdue).toEqual([{ deadline, at: '2026-03-31T16:00:00.000Z' }])
       const last = (await api.history(id!)).at(-1)
-      expect(last).toMatchObject({ event: 'DECLARATION_DEADLINE', actor: 'scheduler', at: '2026-03-31T16:00:00.000Z' })
+      expect(last).toMatchObject({ event, actor: 'scheduler', at: '2026-03-31T16:00:00.000Z' })
     }
     expect(await api.state(ids.submitted!)).toBe('underReview')
     const overdue = await api.ok('GET', '/api/v1/projects?overdue=true&year=2026')
@@ -222,7 +227,7 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
     const other = await api.organization('日历测试党支部')
     const returned = await api.project('innovation', other, 2028, pathTo.returned)
     const timers = (await api.get(returned)).timers as Array<{ kind: string; dueAt: string }>
-    expect(timers.find((t) => t.kind === 'declarationDeadline')?.dueAt).toBe('2028-02-29T16:00:00.000Z')
+    expect(timers.find((t) => t.kind === 'resubmissionDeadline')?.dueAt).toBe('2028-02-29T16:00:00.000Z')
   })
 
   it('expires a leap year’s 29 February deadline at 00:00 on 1 March, not before', async () => {

@@ -13,7 +13,6 @@ const common = {
     { date: '2026-04-30', content: '制定积分细则' },
     { date: '2026-10-31', content: '完成三个季度积分公示' },
   ],
-  firstResponsible: { name: '张书记', position: '书记' },
   directlyResponsible: { name: '李委员', position: '组织委员' },
   expectedResults: '形成可复制的党员积分管理办法。',
 }
@@ -205,6 +204,12 @@ export const fullLife: Step[] = [
 ]
 
 /** What a guarded transition needs beyond reaching its source state (keyed from:event, or from:event:to). */
+/** Transitions that need another way into their state than `pathTo` (overdue before the plan came). */
+export const pathsFor: Record<string, Step[]> = {
+  'overdueAcceptance:SUBMIT_PLAN:null': [...toPlanning, step('ACCEPTANCE_DEADLINE')],
+  'overdueAcceptance:GRANT_EXTENSION:planning': [...toPlanning, step('ACCEPTANCE_DEADLINE')],
+}
+
 export const preconditions: Record<string, Step[]> = {
   'acceptanceRequested:EVALUATE:accepted': assessmentSteps(93),
   'acceptanceRequested:EVALUATE:rectifying': assessmentSteps(45),
@@ -212,4 +217,14 @@ export const preconditions: Record<string, Step[]> = {
   'implementing:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
   'rectifying:REQUEST_ACCEPTANCE': [],
   'overdueAcceptance:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
+  // Overdue before the plan came (the previous state, before '>'): the plan first.
+  'planning>overdueAcceptance:REQUEST_ACCEPTANCE': [step('SUBMIT_PLAN'), step('RECORD_LEDGER_ENTRY')],
+  'planning>overdueAcceptance:GRANT_EXTENSION:implementing': [step('SUBMIT_PLAN')],
+}
+
+/** What a transition needs first, given the state the project came from (null at the start). */
+export function preconditionsFor(previous: string | null, edge: { from: string; event: string; to: string | null }): Step[] {
+  const keys = [`${edge.from}:${edge.event}:${edge.to}`, `${edge.from}:${edge.event}`]
+  const found = [...(previous ? keys.map((k) => `${previous}>${k}`) : []), ...keys].find((k) => preconditions[k])
+  return found ? preconditions[found]! : []
 }

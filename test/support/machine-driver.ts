@@ -15,6 +15,7 @@ export const defaultFacts = {
   },
   previousTargets: null,
   spotCheck: { id: '5f0c6f4e-2c1d-4a59-9a3c-0d8e6f1b2a3c', exists: true, selected: true },
+  sourcePractice: { project: null, system: null },
 }
 
 /** Drives a machine purely, as the engine does: payload parsed by its schema, envelope added. */
@@ -24,7 +25,9 @@ export function driver(type: ProjectType) {
     initialTransition(definition.machine, {
       type,
       declaration: declarations[type],
-      supplementary: false,
+      organization: { secretary: '张书记', leaderInCharge: '李委员' },
+      startedAt: '2026-03-01T00:00:00.000Z',
+      declarationDeadline: '2026-03-31T15:59:59.999Z',
       policy: { minReviews: 3, grading: defaultGrading[type] },
     })[0]
   type Snapshot = ReturnType<typeof start>

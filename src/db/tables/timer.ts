@@ -1,15 +1,15 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
 import type { DeadlineKind } from '../../../machines/index.js'
 
-export type TimerKind = DeadlineKind | 'delay'
+export type TimerKind = DeadlineKind
 
 /** A durable scheduled transition (I4): the event to send to a project at due_at. */
 export interface TimerTable {
   id: Generated<string>
   project_id: string
-  /** XState's delayed-event id; unique per project so re-entering a state replaces its timer. */
+  /** The deadline kind: one timer of each kind per project, so re-planning replaces it. */
   key: string
-  /** A calendar deadline kind, or 'delay' for a machine's delayed transition. */
+  /** The calendar deadline it fires at. */
   kind: TimerKind
   event: unknown
   due_at: Date

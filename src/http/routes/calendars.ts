@@ -4,9 +4,9 @@ import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
 import { getCalendar, listCalendarChanges, lockCalendar, recordCalendarChange, saveCalendar } from '../../domain/calendars.js'
 import { appendOutbox } from '../../domain/outbox.js'
-import { rescheduleCalendarTimers } from '../../domain/timers.js'
+import { replanTimers } from '../../engine/replan.js'
 import { Refusal } from '../../errors.js'
-import { endOfDateInShanghai, shanghaiDateTime, type YearCalendar } from '../../scheduler/calendar.js'
+import { endOfDateInShanghai, shanghaiDateTime, type YearCalendar } from '../../calendar/year-calendar.js'
 import { decimal, errorResponses } from '../schemas.js'
 
 const instant = z.object({ at: z.string().describe('UTC'), inShanghai: z.string() })
@@ -122,7 +122,8 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
         checkOrder(after)
         const now = deps.clock.now()
         await saveCalendar(trx, after, principalOf(request).name, now)
-        const rescheduledTimers = await rescheduleCalendarTimers(trx, after)
+        // Every running project of the year is planned again, by the planner its transitions use.
+        const { changed: rescheduledTimers } = await replanTimers(trx, deps.calendarDefaults, { calendarYear: year }, now)
         await recordCalendarChange(trx, {
           year,
           before: viewCalendar(before),

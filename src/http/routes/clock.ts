@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import { admins, everyone } from '../auth.js'
-import { shanghaiDateTime } from '../../scheduler/calendar.js'
+import { shanghaiDateTime } from '../../calendar/year-calendar.js'
 import { errorResponses } from '../schemas.js'
 
 const clockView = z

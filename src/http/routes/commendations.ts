@@ -58,7 +58,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       const rows = await inTransaction(executorOf(request, deps.db), (trx) =>
           commend(
             trx,
-            { ...request.body, awardedAt: new Date(`${request.body.awardedAt}T00:00:00+08:00`) },
+            { ...request.body, awardedAt: request.body.awardedAt },
             principalOf(request).name,
             deps.clock.now(),
           ),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { currentDefinition, describeMachine, projectTypes, toMermaid } from '../../../machines/index.js'
+import { currentDefinition, deadlineKinds, describeMachine, projectTypes, stateTags, toMermaid } from '../../../machines/index.js'
 import { everyone } from '../auth.js'
 import { errorResponses } from '../schemas.js'
 
@@ -18,7 +18,8 @@ const machineDescription = z
         phase: z.string(),
         phaseLabel: z.string(),
         final: z.boolean(),
-        deadlines: z.array(z.object({ kind: z.string(), label: z.string() })),
+        tags: z.array(z.enum(stateTags)).describe('what the state means to the programme: live, declared, overdue, inImplementation, passedAcceptance, final'),
+        deadlines: z.array(z.object({ kind: z.enum(deadlineKinds), label: z.string() })),
       }),
     ),
     transitions: z.array(
@@ -29,18 +30,13 @@ const machineDescription = z
         to: z.string().nullable().describe('null: the project stays in its state and records the event'),
         guard: z.object({ name: z.string(), label: z.string() }).nullable(),
         rules: z.array(z.object({ name: z.string(), label: z.string() })),
-        timer: z
-          .union([
-            z.object({ deadline: z.string(), label: z.string() }).describe('fires at a calendar deadline'),
-            z.object({ delay: z.union([z.string(), z.number()]) }).describe('fires after a delay'),
-          ])
-          .nullable(),
+        timer: z.object({ deadline: z.enum(deadlineKinds), label: z.string() }).nullable().describe('sent by the scheduler at this calendar deadline'),
       }),
     ),
     events: z.array(
       z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()), payloadSchema: z.unknown() }),
     ),
-    guards: z.array(z.object({ name: z.string(), label: z.string() })),
+    guards: z.array(z.object({ name: z.string(), label: z.string(), needs: z.array(z.string()).describe('facts about other records the rule reads') })),
     creationRules: z.array(z.object({ name: z.string(), label: z.string() })),
   })
   .meta({ id: 'MachineDefinition' })

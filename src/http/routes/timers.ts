@@ -6,13 +6,13 @@ import { confinedTo } from '../../domain/access.js'
 import { principalOf } from '../auth.js'
 import type { PendingTimer } from '../../db/tables/timer.js'
 import { listTimers } from '../../domain/timers.js'
-import { shanghaiDateTime } from '../../scheduler/calendar.js'
+import { shanghaiDateTime } from '../../calendar/year-calendar.js'
 import { errorResponses, page, pageQuery } from '../schemas.js'
 
 export const timerView = z
   .object({
     projectId: z.uuid(),
-    kind: z.enum([...deadlineKinds, 'delay']),
+    kind: z.enum(deadlineKinds),
     dueAt: z.string(),
     dueInShanghai: z.string(),
     event: z.unknown().describe('what the scheduler will send'),
@@ -37,7 +37,7 @@ export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
         summary: 'Pending scheduled transitions, in the order they will fire (a bound token: its organization’s)',
         querystring: z.object({
           projectId: z.uuid().optional(),
-          kind: z.enum([...deadlineKinds, 'delay']).optional(),
+          kind: z.enum(deadlineKinds).optional(),
           dueBefore: z.iso.datetime({ offset: true }).optional(),
           ...pageQuery,
         }),

@@ -6,7 +6,7 @@ import {
   shanghaiDate,
   shanghaiDateTime,
   standardDefaults,
-} from '../../src/scheduler/calendar.js'
+} from '../../src/calendar/year-calendar.js'
 
 describe('the year’s calendar in Asia/Shanghai', () => {
   it('puts "the end of March" at 23:59:59.999 Beijing time, 15:59:59.999 UTC', () => {

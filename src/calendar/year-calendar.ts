@@ -1,4 +1,8 @@
-import { endOfShanghaiDate, endOfShanghaiDay, SHANGHAI_OFFSET_MS } from '../../machines/shared/time.js'
+import { endOfShanghaiDate, endOfShanghaiDay, SHANGHAI_OFFSET_MS, shanghaiDate } from '../../machines/shared/time.js'
+import type { ProgrammeCalendar } from '../../machines/shared/deadlines.js'
+
+export { firesAfter } from '../../machines/shared/deadlines.js'
+export { shanghaiDate }
 
 /**
  * The year's calendar (R7, R11, R13, R24) as instants. Dates people say ("the end of March")
@@ -15,7 +19,7 @@ export interface ProgressMeeting {
   reportDueAt: Date
 }
 
-export interface YearCalendar {
+export interface YearCalendar extends ProgrammeCalendar {
   year: number
   declarationDeadline: Date
   progressMeetings: [ProgressMeeting, ProgressMeeting]
@@ -69,11 +73,6 @@ export function atLocalTime(year: number, { month, day }: MonthDay, hour: number
 /** A YYYY-MM-DD date as the end of that day in Asia/Shanghai. */
 export const endOfDateInShanghai = endOfShanghaiDate
 
-/** The local calendar date of an instant, in Asia/Shanghai. */
-export function shanghaiDate(instant: Date): string {
-  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
-}
-
 export function shanghaiDateTime(instant: Date): string {
   return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 23) + ' +08:00'
 }
@@ -118,12 +117,6 @@ function buildDefaultCalendar(year: number, defaults: CalendarDefaults): YearCal
     stored: false,
   }
 }
-
-/**
- * A deadline is the last instant that is still on time (23:59:59.999 local); the scheduled
- * transition is due at the first instant after it (00:00:00.000 the next day).
- */
-export const firesAfter = (deadline: Date): Date => new Date(deadline.getTime() + 1)
 
 /** Looks a year's calendar up; years nobody stored run on the defaults. */
 export type CalendarOf = (year: number) => YearCalendar

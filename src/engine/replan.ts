@@ -1,0 +1,101 @@
+import { sql } from 'kysely'
+import type { CalendarDefaults } from '../calendar/year-calendar.js'
+import type { DB, Executor } from '../db/database.js'
+import type { ProjectRow } from '../db/tables/project.js'
+import { calendarLookup, findCalendars, lockCalendarsShared } from '../domain/calendars.js'
+import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from '../domain/timers.js'
+import { desiredTimers, type DesiredTimer } from './deadlines.js'
+import { calendarYearsOf } from './load.js'
+import { definitionOf, restoreSnapshot } from './snapshot.js'
+import { rowsOf } from './write.js'
+
+/**
+ * Re-plans the calendar timers of running projects through the planner a transition uses
+ * (deadlines.ts): after a calendar change, and after a machine change that moves deadlines.
+ * Set-based, as the sweep is: a batch of projects is read with its timers in one statement,
+ * planned in memory, and its differences written in one statement. Runs in the caller's
+ * transaction (a calendar change holds the year's lock exclusively while it runs).
+ */
+export interface ReplanScope {
+  /** Only the projects whose deadlines read this year's calendar (their year, or an extension into it). */
+  calendarYear?: number
+}
+
+export interface ReplanResult {
+  projects: number
+  /** Timers set, moved or deleted. */
+  changed: number
+}
+
+const BATCH = 500
+
+type ProjectWithTimers = ProjectRow & { timers: PendingTimersJson }
+
+export async function replanTimers(
+  db: Executor,
+  calendarDefaults: CalendarDefaults,
+  scope: ReplanScope,
+  now: Date,
+): Promise<ReplanResult> {
+  let after = '00000000-0000-0000-0000-000000000000'
+  const result: ReplanResult = { projects: 0, changed: 0 }
+  for (;;) {
+    const year = scope.calendarYear
+    const { rows } = await sql<ProjectWithTimers>`
+      select p.*, ${pendingTimersJson(sql.ref('p.id'))} as timers
+        from project p
+       where p.status = 'active' and p.id > ${after}
+         ${year === undefined ? sql`` : sql`and (p.year = ${year} or (p.year < ${year}
+               and left(p.snapshot #>> '{context,extension,until}', 4)::int >= ${year}))`}
+       order by p.id
+       limit ${BATCH}`.execute(db)
+    if (rows.length === 0) return result
+    after = rows.at(-1)!.id
+    const calendarOf = calendarLookup(await findCalendars(db, rows.flatMap(calendarYearsOf)), calendarDefaults)
+    const deletes: Array<{ project_id: string; key: string }> = []
+    const sets: Array<{ project_id: string; key: string; kind: string; event: unknown; due_at: string; created_at: string }> = []
+    for (const { timers, ...project } of rows) {
+      const definition = definitionOf(project)
+      const desired = desiredTimers(definition, restoreSnapshot(definition, project), project.year, calendarOf)
+      const pending = pendingTimersFromJson(timers)
+      for (const timer of pending) {
+        if (!desired.some((d) => d.kind === timer.key)) deletes.push({ project_id: project.id, key: timer.key })
+      }
+      for (const d of desired) {
+        if (!unchanged(d, pending.find((t) => t.key === d.kind))) {
+          sets.push({ project_id: project.id, key: d.kind, kind: d.kind, event: d.event, due_at: d.dueAt.toISOString(), created_at: now.toISOString() })
+        }
+      }
+    }
+    result.projects += rows.length
+    result.changed += deletes.length + sets.length
+    if (deletes.length) {
+      await sql`delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
+                 where t.project_id = k.project_id and t.key = k.key`.execute(db)
+    }
+    if (sets.length) {
+      await sql`insert into timer (project_id, key, kind, event, due_at, created_at)
+        select * from ${rowsOf(sets)} as v(project_id uuid, key text, kind text, event jsonb, due_at timestamptz, created_at timestamptz)
+        on conflict (project_id, key) do update
+          set kind = excluded.kind, event = excluded.event, due_at = excluded.due_at, created_at = excluded.created_at`.execute(db)
+    }
+  }
+}
+
+const unchanged = (d: DesiredTimer, t: { kind: string; event: unknown; due_at: Date } | undefined) =>
+  t !== undefined && t.kind === d.kind && t.due_at.getTime() === d.dueAt.getTime() && JSON.stringify(t.event) === JSON.stringify(d.event)
+
+/**
+ * Carries out the re-plans migrations requested (replan_request), once: the requests are taken
+ * and the timers re-planned in one transaction, so a crash leaves the request for the next start
+ * and a second process finds nothing left to do. Calendars are held shared, as a transition holds them.
+ */
+export async function carryOutReplanRequests(db: DB, calendarDefaults: CalendarDefaults, now: Date): Promise<ReplanResult | null> {
+  return db.transaction().execute(async (trx) => {
+    const taken = await trx.deleteFrom('replan_request').returning('id').execute()
+    if (taken.length === 0) return null
+    const years = await trx.selectFrom('project').select('year').distinct().execute()
+    await lockCalendarsShared(trx, years.flatMap((y) => [y.year, y.year + 1]))
+    return replanTimers(trx, calendarDefaults, {}, now)
+  })
+}

@@ -1,0 +1,38 @@
+import type { Executor } from '../db/database.js'
+import type { PrincipalRow } from '../db/tables/principal.js'
+import type { ProjectRow } from '../db/tables/project.js'
+import type { PendingTimer } from '../db/tables/timer.js'
+import { inTransaction } from '../db/transaction.js'
+import { assertMayDeclare } from '../domain/access.js'
+import { loadCalendars, lockCalendarsShared } from '../domain/calendars.js'
+import { getOrganization } from '../domain/organizations.js'
+import type { EngineContext } from './engine.js'
+import { pendingTimersAfter } from './effects.js'
+import { loadFacts } from './facts.js'
+import { creationNeeds, planStart, type StartProject } from './plan.js'
+import { writeTransitions } from './write.js'
+
+/** Creates a project in its machine's initial state, after the machine's creation rules (I1, I7). */
+export async function startProject(
+  engine: EngineContext,
+  input: StartProject,
+  actor: string,
+  principal?: PrincipalRow,
+  executor: Executor = engine.db,
+): Promise<{ project: ProjectRow; timers: PendingTimer[] }> {
+  if (principal) assertMayDeclare(principal, input.organizationId)
+  const plan = await inTransaction(executor, async (trx) => {
+    // The year's calendar stays as read until this commits (a new draft's deadline comes from it).
+    await lockCalendarsShared(trx, [input.year])
+    // Locking the organization serializes its declarations, so "one foundation a year" holds under concurrency.
+    const organization = await getOrganization(trx, input.organizationId, { forUpdate: true })
+    const calendarOf = await loadCalendars(trx, [input.year], engine.calendarDefaults)
+    const subject = { projectId: null, type: input.type, organizationId: input.organizationId, year: input.year, declaration: input.declaration, event: {} }
+    const facts = (await loadFacts(trx, subject, creationNeeds(input.type))) ?? {}
+    const planned = planStart(input, organization, { now: engine.clock.now(), actor, calendarOf, facts, minReviews: engine.minReviews })
+    await writeTransitions(trx, [planned])
+    return planned
+  })
+  engine.logTransitions([plan])
+  return { project: plan.project, timers: pendingTimersAfter([], plan) }
+}
