@@ -188,7 +188,7 @@ async function projectsView() {
           h('td', {}, h('a', { href: `#/project/${p.id}` }, p.title)),
           h('td', {}, t(`types.${p.type}`)),
           h('td', {}, p.organizationName),
-          h('td', {}, h('span', { class: `badge${p.state.startsWith('overdue') ? ' warn' : ''}` }, label(p.stateLabel, p.state))),
+          h('td', {}, h('span', { class: `badge${p.stateTags.includes('overdue') ? ' warn' : ''}` }, label(p.stateLabel, p.state))),
           h('td', {}, t(`phases.${p.phase}`)),
           h('td', { class: 'muted' }, shanghai(p.updatedAt))),
       )
@@ -265,10 +265,10 @@ async function projectView(id) {
 // ---- The year at a glance ------------------------------------------------------------------------
 async function yearView() {
   const y = year()
-  const [compliance, overdueDeclaration, overdueAcceptance, h1, h2, calendar] = await Promise.all([
+  const [compliance, overdue, h1, h2, calendar] = await Promise.all([
     api(`/compliance?year=${y}`),
-    api(`/projects${query({ year: y, state: 'overdueDeclaration', limit: 200 })}`),
-    api(`/projects${query({ year: y, state: 'overdueAcceptance', limit: 200 })}`),
+    // Overdue is what the machines tag `overdue`; the console lists no state names of its own.
+    api(`/projects${query({ year: y, overdue: 'true', limit: 200 })}`),
     api(`/projects${query({ year: y, missingReport: `${y}-H1`, limit: 200 })}`),
     api(`/projects${query({ year: y, missingReport: `${y}-H2`, limit: 200 })}`),
     api(`/calendars/${y}`),
@@ -282,8 +282,10 @@ async function yearView() {
         compliance.items.map((o) => [o.name, t(`categories.${o.category}`), o.foundation, o.elective,
           h('span', { class: `badge ${o.status === 'compliant' ? 'ok' : 'warn'}` }, t(`status.${o.status}`))]))),
     h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h3', {}, t('year.overdueDeclaration')), table([t('title'), t('organization'), t('type')], projectRows(overdueDeclaration))),
-      h('section', { class: 'card' }, h('h3', {}, t('year.overdueAcceptance')), table([t('title'), t('organization'), t('type')], projectRows(overdueAcceptance))),
+      ...[...new Map(overdue.items.map((p) => [p.state, p.stateLabel])).entries()].map(([state, stateLabel]) =>
+        h('section', { class: 'card' }, h('h3', {}, label(stateLabel, state)),
+          table([t('title'), t('organization'), t('type')], projectRows({ items: overdue.items.filter((p) => p.state === state) })))),
+      ...(overdue.items.length ? [] : [h('section', { class: 'card' }, h('h3', {}, t('year.overdue')), h('p', { class: 'muted' }, '—'))]),
       h('section', { class: 'card' }, h('h3', {}, t('year.missing'), ' H1'), table([t('title'), t('organization'), t('type')], projectRows(h1))),
       h('section', { class: 'card' }, h('h3', {}, t('year.missing'), ' H2'), table([t('title'), t('organization'), t('type')], projectRows(h2)))),
     h('section', { class: 'card' }, h('h3', {}, t('year.calendar')),

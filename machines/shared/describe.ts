@@ -132,17 +132,22 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
   }
 }
 
-/** A state's meta (label, phase, deadlines) and whether it is final; undefined for a state the machine lacks. */
-export function stateMetaOf(definition: ProjectMachineDefinition, stateId: string): (StateMeta & { final: boolean }) | undefined {
+export type DescribedState = StateMeta & { final: boolean; tags: readonly StateTag[] }
+
+/** A state's meta (label, phase, deadlines), whether it is final and its tags; undefined for a state the machine lacks. */
+export function stateMetaOf(definition: ProjectMachineDefinition, stateId: string): DescribedState | undefined {
   const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
   if (!node?.meta) return undefined
   // Built once per state node (it runs for every project answered), and frozen since it is shared.
   let meta = metaByNode.get(node)
-  if (!meta) metaByNode.set(node, (meta = Object.freeze(Object.assign({}, node.meta as StateMeta, { final: node.type === 'final' }))))
+  if (!meta) {
+    const tags = Object.freeze([...node.tags]) as readonly StateTag[]
+    metaByNode.set(node, (meta = Object.freeze(Object.assign({}, node.meta as StateMeta, { final: node.type === 'final', tags }))))
+  }
   return meta
 }
 
-const metaByNode = new WeakMap<AnyStateNode, StateMeta & { final: boolean }>()
+const metaByNode = new WeakMap<AnyStateNode, DescribedState>()
 
 /** The ids of the machine's states, in definition order. */
 export function stateIds(definition: ProjectMachineDefinition): string[] {

@@ -2,15 +2,13 @@ import {
   gradeLabels,
   organizationCategories,
   organizationCategoryLabels,
-  phaseLabels,
-  projectTypeLabels,
+  periodsWith,
   projectTypes,
   type Grade,
   type OrganizationCategory,
-  stateMetaOf,
   type ProjectContext,
 } from '../../machines/index.js'
-import { definitionAt, periodsWith, stateTagsOf } from '../../machines/index.js'
+import { projectSummaryView } from './project-view.js'
 import type { Executor } from '../db/database.js'
 import { commendationView, listCommendations } from './commendations.js'
 import { compliance, complianceTotals, type ComplianceStatus } from './compliance.js'
@@ -35,31 +33,20 @@ export async function annualReport(db: Executor, year: number, organizationId?: 
   const commendations = await listCommendations(db, { year, organizationId })
   const projectViews = projects.map((p) => {
     const context = (p.snapshot as { context: ProjectContext }).context
-    const definition = definitionAt(p.type, p.machine_version)
-    const meta = definition && stateMetaOf(definition, p.state)
     const evaluation = context.evaluations.at(-1)
-    return {
-      id: p.id,
-      organizationId: p.organization_id,
-      type: p.type,
-      typeLabel: projectTypeLabels[p.type],
-      title: p.title,
-      state: p.state,
-      stateLabel: meta?.label ?? p.state,
-      phase: p.phase,
-      phaseLabel: phaseLabels[p.phase],
+    // The project's one view (project-view.ts), with what the year-end assessment adds.
+    return Object.assign(projectSummaryView(p), {
       grade: (evaluation?.grade ?? null) as Grade | null,
       gradeLabel: evaluation ? gradeLabels[evaluation.grade] : null,
       score: evaluation?.score ?? null,
       indicators: evaluation?.indicators ?? null,
       reviewScore: context.decision?.averageScore ?? null,
-      tags: definition ? [...stateTagsOf(definition, p.state)] : [],
       // One definition of missing and late (machines/shared/progress.ts), as the `missingReport` filter uses.
       missingReports: periodsWith(context, 'missing'),
       lateReports: periodsWith(context, 'late'),
       spotChecks: context.spotChecks.map((c) => ({ spotCheckId: c.spotCheckId, rating: c.rating, findings: c.findings })),
       commendations: commendations.filter((c) => c.project_id === p.id).map(commendationView),
-    }
+    })
   })
 
   const count = <K extends string>(keys: readonly K[], keyOf: (p: (typeof projectViews)[number]) => K | null) =>
@@ -79,7 +66,7 @@ export async function annualReport(db: Executor, year: number, organizationId?: 
       projects: projectViews.length,
       byType: count(projectTypes, (p) => p.type),
       byState: count(states, (p) => p.state),
-      overdue: projectViews.filter((p) => p.tags.includes('overdue')).length,
+      overdue: projectViews.filter((p) => p.stateTags.includes('overdue')).length,
       byGrade: { ...count(['excellent', 'good', 'pass', 'fail'] as const, (p) => p.grade), ungraded: projectViews.filter((p) => !p.grade).length },
       byCategory: Object.fromEntries(
         organizationCategories.map((category: OrganizationCategory) => {

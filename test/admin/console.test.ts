@@ -37,6 +37,9 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     ids.review = await api.project('innovation', school, 2026, pathTo.underReview)
     ids.draft = await api.project('promotion', east, 2026)
     ids.foundation = await api.project('foundation', school, 2026, pathTo.planning)
+    // A foundation draft made in May is past the March deadline: the scheduler's next sweep makes it 逾期未申报.
+    ids.overdue = await api.project('foundation', east, 2026, [], { title: '五月才起草的基础项目' })
+    await api.advance('2026-05-01T02:00:01.000Z')
     address = await app.listen({ host: '127.0.0.1', port: 0 })
     browser = await chromium.launch({
       executablePath,
@@ -94,7 +97,9 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     await page.selectOption('#filter-state', '')
     await page.selectOption('#filter-type', '')
     await page.click('#filters button[type=submit]')
-    await expect.poll(() => page.locator('#projects tbody tr[data-id]').count()).toBe(4)
+    await expect.poll(() => page.locator('#projects tbody tr[data-id]').count()).toBe(5)
+    // The overdue one is marked by its state's `overdue` tag.
+    expect(await page.locator(`#projects tr[data-id="${ids.overdue}"] .badge.warn`).count()).toBe(1)
     await page.selectOption('#filter-category', 'school')
     await page.click('#filters button[type=submit]')
     await expect.poll(() => page.locator('#projects tbody tr[data-id]').count()).toBe(2)
@@ -116,6 +121,10 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     await page.locator('#compliance table').waitFor()
     expect(await page.locator('#compliance tbody tr').count()).toBe(2)
     expect(await page.locator('main').textContent()).toContain('2026-03-31 23:59:59.999 +08:00')
+    // Overdue projects, grouped by their state (as the machines tag them overdue).
+    const overdue = page.locator('section.card', { has: page.locator('h3', { hasText: '逾期未申报' }) })
+    expect(await overdue.locator('tbody tr').count()).toBe(1)
+    expect(await overdue.textContent()).toContain('五月才起草的基础项目')
     await shot('05-year')
   })
 

@@ -116,8 +116,10 @@ describe.each(databaseKinds)('views read the machines’ tags, on %s', (kind) =>
 
   it('reports each project with its state’s tags, and counts the overdue ones by the tag', async () => {
     const report = await api.ok('GET', '/api/v1/reports/annual?year=2026')
-    const projects = report.organizations.flatMap((o: { projects: unknown[] }) => o.projects) as Array<{ id: string; tags: string[] }>
-    for (const stand of stands) expect(projects.find((p) => p.id === stand.projectId)?.tags, stand.state).toEqual([...stand.tags])
+    const projects = report.organizations.flatMap((o: { projects: unknown[] }) => o.projects) as Array<{ id: string; stateTags: string[] }>
+    for (const stand of stands) expect(projects.find((p) => p.id === stand.projectId)?.stateTags, stand.state).toEqual([...stand.tags])
+    const listed = await api.ok('GET', '/api/v1/projects?year=2026&limit=200')
+    for (const stand of stands) expect(listed.items.find((p: { id: string }) => p.id === stand.projectId)?.stateTags, stand.state).toEqual([...stand.tags])
     expect(report.totals.overdue).toBe(tagged('overdue').length)
   })
 

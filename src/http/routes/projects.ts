@@ -8,9 +8,9 @@ import {
   phaseLabels,
   projectTypeLabels,
   projectTypes,
-  stateMetaOf,
-  type StateMeta,
+  stateTags,
 } from '../../../machines/index.js'
+import { projectSummaryView as summaryView } from '../../domain/project-view.js'
 import type { ProjectRow } from '../../db/tables/project.js'
 import type { PendingTimer } from '../../db/tables/timer.js'
 import { timerView, viewTimer } from './timers.js'
@@ -36,6 +36,7 @@ const project = z
     title: z.string(),
     state: z.string(),
     stateLabel: z.string(),
+    stateTags: z.array(z.enum(stateTags)).describe('what the state means to the programme (GET /api/v1/machines)'),
     phase: z.string(),
     phaseLabel: z.string(),
     final: z.boolean(),
@@ -99,33 +100,6 @@ const eventBody = z
 const ifMatchHeaders = z.object({
   'if-match': z.string().max(100).optional().describe('the version (ETag) the change is based on'),
 })
-
-function stateMeta(row: Omit<ProjectRow, 'snapshot'>): StateMeta & { final: boolean } {
-  const meta = stateMetaOf(definitionOf(row), row.state)
-  if (!meta) throw new Error(`project ${row.id} is in unknown state ${row.state}`)
-  return meta
-}
-
-function summaryView(row: Omit<ProjectRow, 'snapshot'>) {
-  const meta = stateMeta(row)
-  return {
-    id: row.id,
-    type: row.type,
-    typeLabel: projectTypeLabels[row.type],
-    machineVersion: row.machine_version,
-    organizationId: row.organization_id,
-    year: row.year,
-    title: row.title,
-    state: row.state,
-    stateLabel: meta.label,
-    phase: meta.phase,
-    phaseLabel: phaseLabels[meta.phase],
-    final: meta.final,
-    version: row.version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  }
-}
 
 type NextEvent = z.infer<typeof nextEvent>
 /** A state's next events depend on its machine alone: built once per machine and state, shared read-only by every answer. */
