@@ -2,6 +2,7 @@ import { foundation } from './foundation/machine.js'
 import { innovation } from './innovation/machine.js'
 import { promotion } from './promotion/machine.js'
 import type { ProjectMachineDefinition } from './shared/lifecycle.js'
+import type { GradingPolicy } from './shared/grading.js'
 import { projectTypes, type ProjectType, type StateTag } from './shared/vocabulary.js'
 import { stateIds, stateTagsOf } from './shared/describe.js'
 
@@ -47,7 +48,16 @@ export type { ProjectMachineDefinition } from './shared/lifecycle.js'
 export type { ProjectContext, ProjectPolicy } from './shared/context.js'
 export type { ProjectEvent, EventType } from './shared/events.js'
 export type { EventFacts, FactName } from './shared/facts.js'
-export { defaultGrading, gradeIndicators } from './shared/grading.js'
+export { gradeIndicators, gradingPolicyProblems, type GradingPolicy } from './shared/grading.js'
+
+/** Each type's name, from its current machine. */
+export const projectTypeLabels = Object.fromEntries(projectTypes.map((t) => [t, currentDefinition(t).spec.label])) as Record<ProjectType, string>
+
+/** Each type's default grading policy (R14), from its current machine. */
+export const defaultGrading = Object.fromEntries(projectTypes.map((t) => [t, currentDefinition(t).spec.grading])) as Record<ProjectType, GradingPolicy>
+
+/** The types whose declared projects count as the "1" of 1+X, or as one of the X (R5). */
+export const typesCountingAs = (role: 'one' | 'x'): ProjectType[] => projectTypes.filter((t) => currentDefinition(t).spec.countsAs === role)
 export { describeMachine, acceptedEvents, guardNames, needsOf, stateMetaOf, stateIds, stateTagsOf, toMermaid, reachableRules } from './shared/describe.js'
 export type { DescribedState, MachineDescription, StateDescription, TransitionDescription } from './shared/describe.js'
 export { deadlineCandidates, firesAfter, RESUBMISSION_DAYS } from './shared/deadlines.js'

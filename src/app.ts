@@ -35,6 +35,7 @@ import { systemRoutes } from './http/routes/systems.js'
 import { projectRoutes, statsRoutes } from './http/routes/projects.js'
 import { timerRoutes } from './http/routes/timers.js'
 import type { CalendarDefaults } from './calendar/year-calendar.js'
+import { serviceDefaults } from './defaults.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { DestinationPolicy } from './webhooks/destination.js'
 
@@ -76,7 +77,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    requestTimeout: options.requestTimeoutMs ?? serviceDefaults.requestTimeoutMs,
     // Integrators may send their own request id so one id follows a call across systems.
     genReqId: (req) => {
       const given = req.headers['x-request-id']
@@ -109,11 +110,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   // anything (token expiry first) asks it the time.
   const sharedClock = deps.clock.sync?.bind(deps.clock)
   if (sharedClock) app.addHook('onRequest', (_request, _reply, done) => void sharedClock().then(() => done(), done))
-  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? 5000, cacheClock: options.authCacheClock, failuresPerMinute: options.authFailuresPerMinute ?? 60 })
+  await app.register(authentication, { db: deps.db, clock: deps.clock, cacheMs: options.authCacheMs ?? serviceDefaults.authCacheMs, cacheClock: options.authCacheClock, failuresPerMinute: options.authFailuresPerMinute ?? serviceDefaults.authFailuresPerMinute })
   await app.register(accessControl)
   await app.register(requestText)
   await app.register(rateLimit, {
-    max: options.rateLimitPerMinute ?? 1200,
+    max: options.rateLimitPerMinute ?? serviceDefaults.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => request.principal?.id ?? request.ip,
     errorResponseBuilder: (_request, context) =>

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseMonthDay, type CalendarDefaults, type MonthDay } from './calendar/year-calendar.js'
 import { parseAllowList, type DestinationPolicy } from './webhooks/destination.js'
+import { serviceDefaults } from './defaults.js'
 
 /** The environment, parsed once into a frozen Config; a bad value stops the service at start. */
 const monthDay = z.string().regex(/^\d{2}-\d{2}$/, 'MM-DD')
@@ -11,8 +12,8 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional().describe('PostgreSQL; when absent, embedded PGlite in DATA_DIR'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
-  MIN_REVIEWS: z.coerce.number().int().min(1).max(50).default(3),
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(serviceDefaults.bodyLimit),
+  MIN_REVIEWS: z.coerce.number().int().min(1).max(50).default(serviceDefaults.minReviews),
   CLOCK: z.enum(['system', 'manual']).default('system'),
   CLOCK_START: z.iso.datetime({ offset: true }).optional(),
   CALENDAR_DECLARATION_DEADLINE: monthDay.default('03-31'),
@@ -26,10 +27,10 @@ const schema = z.object({
   SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   CORS_ORIGINS: z.string().default('').describe('comma-separated origins; empty: CORS off'),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
-  AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
-  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(serviceDefaults.rateLimitPerMinute),
+  AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(serviceDefaults.authCacheMs / 1000),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(serviceDefaults.authFailuresPerMinute),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(serviceDefaults.requestTimeoutMs / 1000),
   TRUST_PROXY: z.string().default('').describe("'true', or the proxies' addresses and CIDR ranges, comma-separated"),
   WEBHOOK_ALLOWED_HOSTS: z.string().default('').describe('host names, addresses and CIDR ranges webhooks may reach besides public addresses'),
   WEBHOOK_OUTAGE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),

@@ -7,6 +7,7 @@ import { DatabaseClock } from './engine/database-clock.js'
 import { ensureAdmin } from './domain/principals.js'
 import { writeAdminToken } from './admin-token.js'
 import { createService } from './service.js'
+import { carryOutReplanRequests } from './engine/replan.js'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel })
@@ -17,6 +18,9 @@ const database = await openDatabase(config, logger).catch((error: unknown) => {
   process.exit(1)
 })
 const clock = await serviceClock()
+// A migration that moved deadlines leaves a request: the running projects' timers are re-planned before serving.
+const replanned = await carryOutReplanRequests(database.db, config.calendarDefaults, clock.now())
+if (replanned) logger.info(replanned, 'timers re-planned after a migration')
 const admin = await ensureAdmin(database.db, config.adminToken, clock.now())
 if (admin.token) {
   // Never into the log, which shippers collect: a file only this user can read, and the terminal when there is one.

@@ -4,7 +4,7 @@ import type { DatabaseHandle } from './db/connect.js'
 import { systemClock, type Clock } from './engine/clock.js'
 import { strictPolicy, type DestinationPolicy } from './webhooks/destination.js'
 import { createEngine } from './engine/engine.js'
-import { carryOutReplanRequests } from './engine/replan.js'
+import { serviceDefaults } from './defaults.js'
 import { standardDefaults, type CalendarDefaults } from './calendar/year-calendar.js'
 import { createScheduler } from './scheduler/scheduler.js'
 import { createDispatcher } from './webhooks/dispatcher.js'
@@ -42,10 +42,7 @@ export async function createService(options: ServiceOptions) {
   const { database, clock, logger } = options
   const calendarDefaults = options.calendarDefaults ?? standardDefaults
   const webhookPolicy = options.webhookPolicy ?? strictPolicy
-  const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? 3, calendarDefaults })
-  // A migration that moved deadlines leaves a request: the running projects' timers are re-planned before serving.
-  const replanned = await carryOutReplanRequests(database.db, calendarDefaults, clock.now())
-  if (replanned) logger.info(replanned, 'timers re-planned after a migration')
+  const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? serviceDefaults.minReviews, calendarDefaults })
   const scheduler = createScheduler({
     db: database.db,
     engine,
@@ -56,14 +53,14 @@ export async function createService(options: ServiceOptions) {
   const app = await buildApp(
     { db: database.db, databaseKind: database.kind, clock, engine, scheduler, calendarDefaults, webhookPolicy },
     {
-      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      bodyLimit: options.bodyLimit ?? serviceDefaults.bodyLimit,
       logger: options.httpLogger ?? false,
       corsOrigins: options.corsOrigins ?? [],
-      rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
-      authFailuresPerMinute: options.authFailuresPerMinute ?? 60,
+      rateLimitPerMinute: options.rateLimitPerMinute ?? serviceDefaults.rateLimitPerMinute,
+      authFailuresPerMinute: options.authFailuresPerMinute ?? serviceDefaults.authFailuresPerMinute,
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-      authCacheMs: options.authCacheMs ?? 5000,
+      authCacheMs: options.authCacheMs ?? serviceDefaults.authCacheMs,
       ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
       checkResponses: options.checkResponses ?? false,
     },

@@ -9,8 +9,16 @@ import { foundationDeclaration } from './declaration.js'
  */
 export const foundation = createProjectMachine({
   type: 'foundation',
+  label: '基础强化型',
+  // R5: the "1" of 1+X.
+  countsAs: 'one',
   version: 1,
   declaration: foundationDeclaration,
+  // R14 default grading: target achievement weighs most for the handbook's standard work.
+  grading: {
+    weights: { targetAchievement: 0.4, publicSatisfaction: 0.3, comprehensiveBenefit: 0.2, replicability: 0.1 },
+    thresholds: { excellent: 90, good: 80, pass: 60 },
+  },
   supplementaryDeclarations: false,
   description: '基础强化型项目：落实手册规定的基础制度和规定动作，逐年提高',
   promotionLabels: {

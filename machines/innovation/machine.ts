@@ -8,8 +8,16 @@ import { innovationDeclaration } from './declaration.js'
  */
 export const innovation = createProjectMachine({
   type: 'innovation',
+  label: '创新探索型',
+  // R5: one of the X of 1+X.
+  countsAs: 'x',
   version: 1,
   declaration: innovationDeclaration,
+  // R14 default grading: replicability weighs more, since a pilot exists to produce experience others can copy.
+  grading: {
+    weights: { targetAchievement: 0.3, publicSatisfaction: 0.25, comprehensiveBenefit: 0.2, replicability: 0.25 },
+    thresholds: { excellent: 90, good: 80, pass: 60 },
+  },
   supplementaryDeclarations: true,
   description: '创新探索型项目：针对新情况新问题先行先试，定目标、定责任、定时限、定要求',
   promotionLabels: {

@@ -7,8 +7,16 @@ import { promotionDeclaration } from './declaration.js'
  */
 export const promotion = createProjectMachine({
   type: 'promotion',
+  label: '制度推广型',
+  // R5: one of the X of 1+X.
+  countsAs: 'x',
   version: 1,
   declaration: promotionDeclaration,
+  // R14 default grading: a rollout across the town must do better than a pass at 60.
+  grading: {
+    weights: { targetAchievement: 0.3, publicSatisfaction: 0.3, comprehensiveBenefit: 0.2, replicability: 0.2 },
+    thresholds: { excellent: 90, good: 80, pass: 65 },
+  },
   supplementaryDeclarations: true,
   description: '制度推广型项目：将成熟做法再论证后固化为制度，在全镇推广',
   promotionLabels: {

@@ -4,7 +4,6 @@ import type { Rule } from './rules.js'
 import {
   deadlineLabels,
   phaseLabels,
-  projectTypeLabels,
   type DeadlineKind,
   type ProjectType,
   type Phase,
@@ -115,7 +114,7 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
 
   return {
     type: spec.type,
-    label: projectTypeLabels[spec.type],
+    label: spec.label,
     version: spec.version,
     description: spec.description,
     initial: String(machine.config.initial),

@@ -1,29 +1,14 @@
 import type { IndicatorName } from './events.js'
-import type { Grade, ProjectType } from './vocabulary.js'
+import type { Grade } from './vocabulary.js'
 
 /**
  * R14 "分类分级": the grade comes from a weighted score of the four indicators, with weights
- * and thresholds per project type. Innovation weighs replicability more, because an
- * innovation pilot exists to produce experience others can copy.
+ * and thresholds per project type — each type's defaults are in its machine file (`grading`),
+ * and a year may set its own.
  */
 export interface GradingPolicy {
   weights: Record<IndicatorName, number>
   thresholds: { excellent: number; good: number; pass: number }
-}
-
-export const defaultGrading: Record<ProjectType, GradingPolicy> = {
-  foundation: {
-    weights: { targetAchievement: 0.4, publicSatisfaction: 0.3, comprehensiveBenefit: 0.2, replicability: 0.1 },
-    thresholds: { excellent: 90, good: 80, pass: 60 },
-  },
-  innovation: {
-    weights: { targetAchievement: 0.3, publicSatisfaction: 0.25, comprehensiveBenefit: 0.2, replicability: 0.25 },
-    thresholds: { excellent: 90, good: 80, pass: 60 },
-  },
-  promotion: {
-    weights: { targetAchievement: 0.3, publicSatisfaction: 0.3, comprehensiveBenefit: 0.2, replicability: 0.2 },
-    thresholds: { excellent: 90, good: 80, pass: 65 },
-  },
 }
 
 export function gradeIndicators(
@@ -40,4 +25,13 @@ export function gradeIndicators(
   const { excellent, good, pass } = policy.thresholds
   const grade: Grade = score >= excellent ? 'excellent' : score >= good ? 'good' : score >= pass ? 'pass' : 'fail'
   return { score, grade }
+}
+
+/** What is wrong with a grading policy a year would set: no weight at all, or thresholds that do not fall. */
+export function gradingPolicyProblems(policy: GradingPolicy): Array<{ field: 'weights' | 'thresholds'; message: string }> {
+  const problems: Array<{ field: 'weights' | 'thresholds'; message: string }> = []
+  if (Object.values(policy.weights).reduce((a, b) => a + b, 0) <= 0) problems.push({ field: 'weights', message: 'at least one indicator must carry weight' })
+  const { excellent, good, pass } = policy.thresholds
+  if (!(excellent > good && good > pass)) problems.push({ field: 'thresholds', message: 'thresholds must fall: excellent > good > pass' })
+  return problems
 }

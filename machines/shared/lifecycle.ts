@@ -2,7 +2,7 @@ import { and, assign, assertEvent, setup } from 'xstate'
 import type { z } from 'zod'
 import type { ProjectContext, ProjectInput } from './context.js'
 import { initialContext } from './context.js'
-import { defaultGrading } from './grading.js'
+import type { GradingPolicy } from './grading.js'
 import { draftOf } from './declaration.js'
 import { eventCatalog, type ProjectEvent } from './events.js'
 import { acceptanceRound, concludeEvaluation, projectRules, type RuleName } from './rules.js'
@@ -15,6 +15,12 @@ import type { ProjectType, StateMeta, StateTag } from './vocabulary.js'
  */
 export interface ProjectMachineSpec {
   type: ProjectType
+  /** The type's name people see (zh-CN). */
+  label: string
+  /** R5 "1+X": whether a declared project of this type is the organization's one (the "1") or one of its X. */
+  countsAs: 'one' | 'x'
+  /** R14 分类分级: the type's default weights and thresholds, until a year sets its own. */
+  grading: GradingPolicy
   version: number
   declaration: z.ZodObject
   /** zh-CN labels of the promotion-phase states, which differ in meaning per type. */
@@ -49,7 +55,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     organization: { secretary: '', leaderInCharge: '' },
     startedAt: new Date(0).toISOString(),
     declarationDeadline: new Date(0).toISOString(),
-    policy: { minReviews: 3, grading: defaultGrading[spec.type] },
+    policy: { minReviews: 3, grading: spec.grading },
   }
   const submitGuard = and([...commonSubmitRules, ...(spec.submitRules ?? [])])
   const creationRules: readonly RuleName[] = [...commonCreationRules, ...(spec.creationRules ?? [])]

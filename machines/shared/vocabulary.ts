@@ -3,14 +3,10 @@
  * each with the zh-CN label people see. Identifiers stay English; labels are data.
  */
 
+/** The project types; each has a machine (machines/<type>/machine.ts) registered in machines/index.ts. */
 export const projectTypes = ['foundation', 'innovation', 'promotion'] as const
 export type ProjectType = (typeof projectTypes)[number]
 
-export const projectTypeLabels: Record<ProjectType, string> = {
-  foundation: '基础强化型',
-  innovation: '创新探索型',
-  promotion: '制度推广型',
-}
 
 /** R4: every project moves through these five phases, in this order. */
 export const phases = ['declaration', 'approval', 'implementation', 'acceptance', 'promotion'] as const
@@ -87,3 +83,6 @@ export const organizationCategoryLabels: Record<OrganizationCategory, string> = 
   social: '社会组织',
   enterprise: '企业',
 }
+
+/** The years a programme may be run for: a project's year, a calendar's, a report's. */
+export const programmeYears = Object.freeze({ first: 2000, last: 2100 })

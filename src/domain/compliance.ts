@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { OrganizationCategory } from '../../machines/index.js'
+import { typesCountingAs, type OrganizationCategory } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import { inStatesTagged } from './state-tags.js'
 
@@ -30,6 +30,8 @@ const statusOf = (foundation: number, elective: number): ComplianceStatus =>
 
 export async function compliance(db: Executor, year: number, organizationId?: string): Promise<OrganizationCompliance[]> {
   const declared = inStatesTagged('declared')
+  // Which types are the "1" and which the X: each machine says (`countsAs`).
+  const [one, x] = (['one', 'x'] as const).map((role) => sql.join(typesCountingAs(role).map((t) => sql.lit(t))))
   let query = db
     .selectFrom('organization')
     .leftJoin('project', (join) =>
@@ -39,8 +41,8 @@ export async function compliance(db: Executor, year: number, organizationId?: st
       'organization.id',
       'organization.name',
       'organization.category',
-      sql<string>`count(*) filter (where project.type = 'foundation' and ${declared})`.as('foundation'),
-      sql<string>`count(*) filter (where project.type <> 'foundation' and ${declared})`.as(
+      sql<string>`count(*) filter (where project.type in (${one}) and ${declared})`.as('foundation'),
+      sql<string>`count(*) filter (where project.type in (${x}) and ${declared})`.as(
         'elective',
       ),
     ])

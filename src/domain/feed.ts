@@ -1,3 +1,4 @@
+import type { OutboxTopic } from './outbox.js'
 import { sql } from 'kysely'
 import type { DB, Executor } from '../db/database.js'
 import { Refusal } from '../errors.js'
@@ -12,7 +13,7 @@ import { Refusal } from '../errors.js'
 export interface FeedEvent {
   cursor: string
   id: string
-  topic: string
+  topic: OutboxTopic
   projectId: string | null
   payload: unknown
   createdAt: string
@@ -55,7 +56,7 @@ export async function positionOfCursor(db: Executor, cursor: string): Promise<st
 }
 
 /** The town's programme settings, which every organization reads as it reads the settings themselves. */
-export const townWideTopics = ['calendar.changed', 'handbook.published', 'grading.changed', 'group.formed'] as const
+export const townWideTopics = ['calendar.changed', 'handbook.published', 'grading.changed', 'group.formed'] as const satisfies readonly OutboxTopic[]
 
 export interface FeedFilter {
   topics?: readonly string[] | undefined
@@ -71,7 +72,7 @@ export async function readFeed(
 ): Promise<{ items: FeedEvent[]; position: string }> {
   const { topics, organizationId } = filter
   // Ordered by the column, not the text alias of the same name: text sorts "1000" before "999".
-  const rows = await sql<{ feed_position: string; id: string; topic: string; project_id: string | null; payload: unknown; created_at: Date }>`
+  const rows = await sql<{ feed_position: string; id: string; topic: OutboxTopic; project_id: string | null; payload: unknown; created_at: Date }>`
     select o.position::text as feed_position, o.id::text as id, o.topic, o.project_id, o.payload, o.created_at
       from outbox o
      where o.position > ${after}::bigint

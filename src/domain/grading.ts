@@ -1,3 +1,5 @@
+import { gradingPolicyProblems } from '../../machines/shared/grading.js'
+import { Refusal } from '../errors.js'
 import { defaultGrading, projectTypes, type ProjectType } from '../../machines/index.js'
 import type { GradingPolicy } from '../../machines/shared/grading.js'
 import type { Executor } from '../db/database.js'
@@ -31,6 +33,8 @@ export async function setGradingPolicy(
   actor: string,
   now: Date,
 ): Promise<void> {
+  const [problem] = gradingPolicyProblems(policy)
+  if (problem) throw new Refusal(422, 'GRADING_INVALID', problem.message, { field: problem.field })
   const values = {
     weights: JSON.stringify(policy.weights),
     thresholds: JSON.stringify(policy.thresholds),

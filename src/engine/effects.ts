@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { DeadlineKind } from '../../machines/index.js'
+import type { OutboxTopic } from '../domain/outbox.js'
 import type { PendingTimer, TimerKind } from '../db/tables/timer.js'
 import { byDueThenKey } from '../domain/timers.js'
 import type { DesiredTimer } from './deadlines.js'
@@ -7,15 +8,15 @@ import type { DesiredTimer } from './deadlines.js'
 /**
  * What a transition does besides changing the snapshot, as rows to write: timers to set or
  * delete (I4) and outbox messages. Timers come only from the calendar's deadlines
- * (`desiredTimers`); the machine's own named actions (establishSystem…) become records and
- * outbox messages.
+ * (`desiredTimers`); the machine's one named action the engine carries out (establishSystem)
+ * becomes a town system record and its outbox message.
  */
 export type TimerOp =
   | { op: 'set'; key: string; kind: TimerKind; event: unknown; dueAt: Date }
   | { op: 'delete'; key: string }
 
 export interface OutboxMessage {
-  topic: string
+  topic: OutboxTopic
   payload: Record<string, unknown>
 }
 
@@ -52,7 +53,8 @@ export function actionEffects(
         effectiveDate: String(params.effectiveDate),
       })
     } else if (!action.type.startsWith('xstate.')) {
-      outbox.push({ topic: `action.${action.type}`, payload: params })
+      // A named action the engine does not carry out would be silently lost: a machine may only name those it knows.
+      throw new Error(`the engine carries out no machine action ${action.type}`)
     }
   }
   return { timers, outbox, systems }

@@ -3,7 +3,7 @@ import type { DB } from '../db/database.js'
 import type { CalendarDefaults } from '../calendar/year-calendar.js'
 import type { Clock } from './clock.js'
 import type { PlannedTransition } from './plan.js'
-import { startProject } from './start.js'
+import { startProject, startPromotionOfSystem } from './start.js'
 import { sendEvent, sendWithin } from './send.js'
 import { fireDueTimers } from './sweep.js'
 
@@ -42,6 +42,7 @@ export function createEngine(options: EngineOptions) {
   }
   return {
     start: startProject.bind(null, context),
+    startPromotionOfSystem: startPromotionOfSystem.bind(null, context),
     send: sendEvent.bind(null, context),
     sendWithin: sendWithin.bind(null, context),
     fireDueTimers: fireDueTimers.bind(null, context),

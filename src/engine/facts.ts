@@ -1,5 +1,5 @@
 import type { EventFacts, FactName, ProjectType } from '../../machines/index.js'
-import { definitionAt, stateTagsOf } from '../../machines/index.js'
+import { definitionAt, stateTagsOf, typesCountingAs } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
 import { gradingPolicy } from '../domain/grading.js'
 import { groupMembers } from '../domain/groups.js'
@@ -42,7 +42,7 @@ const loaders: { [K in FactName]-?: Loader<K> } = {
       .select('snapshot')
       .where('organization_id', '=', organizationId)
       .where('year', '=', year - 1)
-      .where('type', '=', 'foundation')
+      .where('type', 'in', typesCountingAs('one'))
       .where(inStatesTagged('declared'))
       .orderBy('created_at', 'desc')
       .executeTakeFirst()
@@ -56,7 +56,7 @@ const loaders: { [K in FactName]-?: Loader<K> } = {
       .select(['id', 'state'])
       .where('organization_id', '=', organizationId)
       .where('year', '=', year)
-      .where('type', '=', 'foundation')
+      .where('type', 'in', typesCountingAs('one'))
       .where(inStatesTagged('live'))
       .orderBy('created_at')
       .execute()

@@ -67,7 +67,7 @@ function strictPayload(schema: z.ZodObject): z.ZodObject {
 const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = []) =>
   issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
 
-function transitionedMessage(project: ProjectRow, from: string | null, event: string, to: string, actor: string, at: Date) {
+function transitionedMessage(project: ProjectRow, from: string | null, event: string, to: string, actor: string, at: Date): OutboxMessage {
   return {
     topic: from === null ? 'project.created' : 'project.transitioned',
     payload: {

@@ -7,7 +7,9 @@ import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from
 import { desiredTimers, type DesiredTimer } from './deadlines.js'
 import { calendarYearsOf } from './load.js'
 import { definitionOf, restoreSnapshot } from './snapshot.js'
-import { rowsOf } from './write.js'
+import { rowsOf, upsertTimers } from './write.js'
+import type { WrittenRow } from '../db/recordset.js'
+import type { TimerTable } from '../db/tables/timer.js'
 
 /**
  * Re-plans the calendar timers of running projects through the planner a transition uses
@@ -53,7 +55,7 @@ export async function replanTimers(
     after = rows.at(-1)!.id
     const calendarOf = calendarLookup(await findCalendars(db, rows.flatMap(calendarYearsOf)), calendarDefaults)
     const deletes: Array<{ project_id: string; key: string }> = []
-    const sets: Array<{ project_id: string; key: string; kind: string; event: unknown; due_at: string; created_at: string }> = []
+    const sets: Array<WrittenRow<TimerTable>> = []
     for (const { timers, ...project } of rows) {
       const definition = definitionOf(project)
       const desired = desiredTimers(definition, restoreSnapshot(definition, project), project.year, calendarOf)
@@ -73,12 +75,7 @@ export async function replanTimers(
       await sql`delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
                  where t.project_id = k.project_id and t.key = k.key`.execute(db)
     }
-    if (sets.length) {
-      await sql`insert into timer (project_id, key, kind, event, due_at, created_at)
-        select * from ${rowsOf(sets)} as v(project_id uuid, key text, kind text, event jsonb, due_at timestamptz, created_at timestamptz)
-        on conflict (project_id, key) do update
-          set kind = excluded.kind, event = excluded.event, due_at = excluded.due_at, created_at = excluded.created_at`.execute(db)
-    }
+    if (sets.length) await upsertTimers(sets).execute(db)
   }
 }
 

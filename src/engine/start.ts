@@ -6,6 +6,7 @@ import { inTransaction } from '../db/transaction.js'
 import { assertMayDeclare } from '../domain/access.js'
 import { loadCalendars, lockCalendarsShared } from '../domain/calendars.js'
 import { getOrganization } from '../domain/organizations.js'
+import { getSystem } from '../domain/systems.js'
 import type { EngineContext } from './engine.js'
 import { pendingTimersAfter } from './effects.js'
 import { loadFacts } from './facts.js'
@@ -35,4 +36,23 @@ export async function startProject(
   })
   engine.logTransitions([plan])
   return { project: plan.project, timers: pendingTimersAfter([], plan) }
+}
+
+/**
+ * A system-promotion project (制度推广型, R3) seeded from a town system: a draft whose source
+ * practice names the system and the project it came from, then started like any other.
+ */
+export async function startPromotionOfSystem(
+  engine: EngineContext,
+  systemId: string,
+  input: { organizationId: string; year: number; title?: string | undefined; declaration?: Record<string, unknown> | undefined },
+  actor: string,
+  principal?: PrincipalRow,
+  executor: Executor = engine.db,
+) {
+  const system = await getSystem(executor, systemId)
+  const sourcePractice = { projectId: system.source_project_id, systemId: system.id, description: system.title }
+  const declaration = Object.assign({}, input.declaration, { title: input.title ?? `${system.title}推广`, sourcePractice })
+  const started = await startProject(engine, { type: 'promotion', organizationId: input.organizationId, year: input.year, declaration }, actor, principal, executor)
+  return Object.assign(started, { sourcePractice })
 }

@@ -1,6 +1,12 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from '../db/database.js'
 import { versionConflict } from '../errors.js'
+import { recordset, type ColumnSqlTypes, type WrittenRow } from '../db/recordset.js'
+import type { ProjectTable } from '../db/tables/project.js'
+import type { ProjectHistoryTable } from '../db/tables/history.js'
+import type { TimerTable } from '../db/tables/timer.js'
+import type { TownSystemTable } from '../db/tables/system.js'
+import type { OutboxTable } from '../db/tables/outbox.js'
 import { collapseTimerOps, type TimerOp } from './effects.js'
 import type { PlannedTransition } from './plan.js'
 
@@ -54,6 +60,32 @@ function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: stri
 
 export const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
 
+// The columns each table is written with, typed over its table type (recordset.ts): a new column must be named here.
+const projectColumns: ColumnSqlTypes<ProjectTable> = {
+  id: 'uuid', type: 'text', machine_version: 'int', organization_id: 'uuid', year: 'int', title: 'text', state: 'text',
+  phase: 'text', status: 'text', snapshot: 'jsonb', version: 'int', created_at: 'timestamptz', updated_at: 'timestamptz',
+}
+const historyColumns: ColumnSqlTypes<ProjectHistoryTable> = {
+  project_id: 'uuid', version: 'int', from_state: 'text', event_type: 'text', event: 'jsonb', to_state: 'text', actor: 'text', at: 'timestamptz',
+}
+const timerColumns: ColumnSqlTypes<TimerTable> = {
+  project_id: 'uuid', key: 'text', kind: 'text', event: 'jsonb', due_at: 'timestamptz', created_at: 'timestamptz',
+}
+const systemColumns: ColumnSqlTypes<TownSystemTable> = {
+  id: 'uuid', title: 'text', content: 'text', effective_date: 'text', source_project_id: 'uuid', established_by: 'text', established_at: 'timestamptz',
+}
+const outboxColumns: ColumnSqlTypes<OutboxTable> = {
+  project_id: 'uuid', organization_id: 'uuid', topic: 'text', payload: 'jsonb', created_at: 'timestamptz',
+}
+
+/** Sets timers, replacing a project's timer of the same key: after a transition and in a re-plan. */
+export function upsertTimers(rows: ReadonlyArray<WrittenRow<TimerTable>>, guard: RawBuilder<unknown> = sql``) {
+  const { names, source } = recordset(timerColumns, rows)
+  return sql`insert into timer (${names}) select * from ${source} ${guard}
+    on conflict (project_id, key) do update
+      set kind = excluded.kind, event = excluded.event, due_at = excluded.due_at, created_at = excluded.created_at`
+}
+
 export async function writeTransitions(
   db: Executor,
   plans: readonly PlannedTransition[],
@@ -89,14 +121,12 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
   const lastOf = (w: ProjectWrites) => w.plans[w.plans.length - 1]!
 
   if (created.length) {
-    const rows = created.map((w) => {
+    const rows = created.map((w): WrittenRow<ProjectTable> => {
       const p = lastOf(w).project
-      return { ...p, created_at: p.created_at.toISOString(), updated_at: p.updated_at.toISOString() }
+      return Object.assign({}, p, { created_at: p.created_at.toISOString(), updated_at: p.updated_at.toISOString() })
     })
-    ctes.push(sql`created as (
-      insert into project (id, type, machine_version, organization_id, year, title, state, phase, status, snapshot, version, created_at, updated_at)
-      select * from ${rowsOf(rows)} as v(id uuid, type text, machine_version int, organization_id uuid, year int, title text,
-             state text, phase text, status text, snapshot jsonb, version int, created_at timestamptz, updated_at timestamptz))`)
+    const { names, source } = recordset(projectColumns, rows)
+    ctes.push(sql`created as (insert into project (${names}) select * from ${source})`)
   }
   if (updated.length) {
     const rows = updated.map((w) => {
@@ -124,7 +154,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
   }
 
   const history = chunk.flatMap((w) =>
-    w.plans.map((p) => ({
+    w.plans.map((p): WrittenRow<ProjectHistoryTable> => ({
       project_id: p.project.id,
       version: p.project.version,
       from_state: p.from,
@@ -136,10 +166,8 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
     })),
   )
   if (history.length) {
-    ctes.push(sql`history as (
-      insert into project_history (project_id, version, from_state, event_type, event, to_state, actor, at)
-      select * from ${rowsOf(history)} as v(project_id uuid, version int, from_state text, event_type text, event jsonb,
-             to_state text, actor text, at timestamptz) ${guard})`)
+    const { names, source } = recordset(historyColumns, history)
+    ctes.push(sql`history as (insert into project_history (${names}) select * from ${source} ${guard})`)
   }
 
   // Disjoint by construction (one final operation per key), as statements of one command must be.
@@ -150,23 +178,16 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
       delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
        where t.project_id = k.project_id and t.key = k.key ${andGuard})`)
   }
-  const sets = timerOps.flatMap(({ op, at }) =>
+  const sets = timerOps.flatMap(({ op, at }): Array<WrittenRow<TimerTable>> =>
     op.op === 'set'
       ? [{ project_id: op.projectId, key: op.key, kind: op.kind, event: op.event, due_at: op.dueAt.toISOString(), created_at: at!.toISOString() }]
       : [],
   )
-  if (sets.length) {
-    ctes.push(sql`timers_set as (
-      insert into timer (project_id, key, kind, event, due_at, created_at)
-      select * from ${rowsOf(sets)} as v(project_id uuid, key text, kind text, event jsonb, due_at timestamptz, created_at timestamptz)
-      ${guard}
-      on conflict (project_id, key) do update
-        set kind = excluded.kind, event = excluded.event, due_at = excluded.due_at, created_at = excluded.created_at)`)
-  }
+  if (sets.length) ctes.push(sql`timers_set as (${upsertTimers(sets, guard)})`)
 
   const plans = chunk.flatMap((w) => w.plans)
   const systems = plans.flatMap((p) =>
-    p.systems.map((s) => ({
+    p.systems.map((s): WrittenRow<TownSystemTable> => ({
       id: s.id,
       title: s.title,
       content: s.content,
@@ -177,14 +198,12 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
     })),
   )
   if (systems.length) {
-    ctes.push(sql`systems as (
-      insert into town_system (id, title, content, effective_date, source_project_id, established_by, established_at)
-      select * from ${rowsOf(systems)} as v(id uuid, title text, content text, effective_date text, source_project_id uuid,
-             established_by text, established_at timestamptz) ${guard})`)
+    const { names, source } = recordset(systemColumns, systems)
+    ctes.push(sql`systems as (insert into town_system (${names}) select * from ${source} ${guard})`)
   }
 
   // In plan order: the feed serves a transaction's messages by id.
-  const messages = plans.flatMap((p) => [
+  const messages = plans.flatMap((p): Array<WrittenRow<OutboxTable>> => [
     ...p.outbox.map((m) => ({ project_id: p.project.id, organization_id: p.project.organization_id, topic: m.topic, payload: m.payload, created_at: p.at.toISOString() })),
     ...p.systems.map((system) => ({
       project_id: p.project.id,
@@ -195,12 +214,8 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
     })),
   ])
   if (messages.length) {
-    ctes.push(sql`outbox_written as (
-      insert into outbox (project_id, organization_id, topic, payload, created_at)
-      select project_id, organization_id, topic, payload, created_at
-        from ${rowsOf(messages.map((m, seq) => Object.assign({}, m, { seq })))} as v(project_id uuid, organization_id uuid, topic text, payload jsonb, created_at timestamptz, seq int)
-       ${guard}
-       order by seq)`)
+    const { names, source } = recordset(outboxColumns, messages.map((m, seq) => Object.assign({ seq }, m)), { seq: 'int' })
+    ctes.push(sql`outbox_written as (insert into outbox (${names}) select ${names} from ${source} ${guard} order by seq)`)
   }
 
   if (ctes.length === 0) return true

@@ -1,3 +1,4 @@
+import { programmeYears } from '../../machines/index.js'
 import { z } from 'zod'
 
 /** Shapes several route plugins share; each resource's own shapes live with its routes. */
@@ -39,3 +40,9 @@ export const pageQuery = {
 }
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() })
+
+/** A programme year (vocabulary.ts `programmeYears`), in a body. */
+export const programmeYear = z.number().int().min(programmeYears.first).max(programmeYears.last)
+
+/** A programme year in a path or query string: decimal digits only. */
+export const programmeYearParam = () => decimal(programmeYear)

@@ -21,10 +21,9 @@ describe('effects of XState actions', () => {
     expect(() => actionEffects(actions, now)).toThrow(/deadlines come from the calendar/)
   })
 
-  it('sends named machine actions to the outbox', () => {
-    expect(actionEffects([{ type: 'announceSystem', params: { systemTitle: 'T' } }], now).outbox).toEqual([
-      { topic: 'action.announceSystem', payload: { systemTitle: 'T' } },
-    ])
+  it('refuses a named machine action it does not carry out, rather than lose it', () => {
+    expect(() => actionEffects([{ type: 'announceSystem', params: { systemTitle: 'T' } }], now)).toThrow(/no machine action announceSystem/)
+    expect(actionEffects([{ type: 'establishSystem', params: { title: 'T', content: 'C', effectiveDate: '2026-12-01' } }], now).systems).toHaveLength(1)
   })
 })
 

@@ -85,17 +85,29 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two processes on one PostgreSQL d
   })
   afterAll(async () => database?.drop())
 
-  it('share one manual clock, which a restart does not rewind', async () => {
+  it('share one manual clock, which a restart does not rewind; a start carries out a migration’s re-plan request', async () => {
     const one = await startServiceProcess(await freePort(), env)
     started.push(one)
+    // The migrations' request to re-plan was carried out by the first start.
+    expect(await database.db.selectFrom('replan_request').selectAll().execute()).toEqual([])
     const two = await startServiceProcess(await freePort(), { ...env, CLOCK_START: '2027-01-01T00:00:00+08:00' })
     started.push(two)
     expect(await clockOf(two, ADMIN)).toBe('2026-03-01T01:00:00.000Z')
     await advance(one, ADMIN, '2026-06-01T00:00:00+08:00')
     expect(await clockOf(two, ADMIN)).toBe('2026-05-31T16:00:00.000Z')
+    // A draft for next year, whose timer a (simulated) migration leaves to be re-planned.
+    const post = (path: string, body: object) =>
+      fetch(`${two.base}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const org = (await (await post('/organizations', { name: '重排村党支部', category: 'village', secretary: '书记', leaderInCharge: '委员' })).json()).id
+    const project = (await (await post('/projects', { type: 'innovation', organizationId: org, year: 2027, declaration: { title: '下一年度的项目' } })).json()).id
+    await database.db.deleteFrom('timer').where('project_id', '=', project).execute()
+    await database.db.insertInto('replan_request').values({ reason: 'test' }).execute()
     await stop(one)
     const again = await startServiceProcess(await freePort(), env)
     started.push(again)
     expect(await clockOf(again, ADMIN)).toBe('2026-05-31T16:00:00.000Z')
+    expect(await database.db.selectFrom('replan_request').selectAll().execute()).toEqual([])
+    const timers = await database.db.selectFrom('timer').select(['kind', 'due_at']).where('project_id', '=', project).execute()
+    expect(timers).toEqual([{ kind: 'declarationDeadline', due_at: new Date('2027-03-31T16:00:00.000Z') }])
   }, 240_000)
 })

@@ -266,7 +266,7 @@ describe.each(databaseKinds)('the event feed on %s', (kind) => {
       await elsewhere.query('select pg_current_xact_id()')
       // An uncommitted outbox row in this database: invisible until it commits, then served after what came before.
       const [anyProject] = await database.db.selectFrom('project').select('id').limit(1).execute()
-      await here.insertInto('outbox').values({ project_id: anyProject!.id, topic: 'test.open', payload: '{}', created_at: new Date() }).execute()
+      await here.insertInto('outbox').values({ project_id: anyProject!.id, topic: 'spotcheck.drawn', payload: '{}', created_at: new Date() }).execute()
       const { cursor } = await drain(app, undefined, 1000)
       const api = client(app)
       const id = await api.project('innovation', org, 2027)
@@ -274,7 +274,7 @@ describe.each(databaseKinds)('the event feed on %s', (kind) => {
       expect(fresh.items.map((e) => [e.projectId, e.topic])).toEqual([[id, 'project.created']])
       await here.commit().execute()
       const late = await drain(app, fresh.cursor, 100)
-      expect(late.items.map((e) => e.topic)).toEqual(['test.open'])
+      expect(late.items.map((e) => e.topic)).toEqual(['spotcheck.drawn'])
     } finally {
       if (!here.isCommitted && !here.isRolledBack) await here.rollback().execute()
       await elsewhere.query('rollback').catch(() => undefined)

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allDefinitions, stateIds, stateMetaOf, stateTagsOf, type ProjectType, type StateTag } from '../../machines/index.js'
 import { initialContext } from '../../machines/shared/context.js'
-import { defaultGrading } from '../../machines/shared/grading.js'
 import { createTestApp } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations } from '../support/fixtures.js'
@@ -39,7 +38,7 @@ describe.each(databaseKinds)('views read the machines’ tags, on %s', (kind) =>
             organization: { secretary: '书记', leaderInCharge: '委员' },
             startedAt: now.toISOString(),
             declarationDeadline: '2026-03-31T15:59:59.999Z',
-            policy: { minReviews: 3, grading: defaultGrading[type] },
+            policy: { minReviews: 3, grading: definition.spec.grading },
           },
           definition.spec,
         )
@@ -93,7 +92,8 @@ describe.each(databaseKinds)('views read the machines’ tags, on %s', (kind) =>
     for (const stand of stands) {
       const row = items.find((r: { organizationId: string }) => r.organizationId === stand.organizationId)
       const declared = stand.tags.includes('declared') ? 1 : 0
-      expect([row.foundation, row.elective], `${stand.type} ${stand.state}`).toEqual(stand.type === 'foundation' ? [declared, 0] : [0, declared])
+      const countsAs = allDefinitions().find((d) => d.spec.type === stand.type)!.spec.countsAs
+      expect([row.foundation, row.elective], `${stand.type} ${stand.state}`).toEqual(countsAs === 'one' ? [declared, 0] : [0, declared])
     }
   })
 

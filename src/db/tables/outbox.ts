@@ -1,3 +1,4 @@
+import type { OutboxTopic } from '../../domain/outbox.js'
 import type { Generated, Insertable, Selectable } from 'kysely'
 
 /** What the outside world must hear, written with the change that caused it. */
@@ -8,7 +9,7 @@ export interface OutboxTable {
   project_id: string | null
   /** The organization the event belongs to; null for the town's programme records. */
   organization_id: string | null
-  topic: string
+  topic: OutboxTopic
   payload: unknown
   created_at: Date
 }

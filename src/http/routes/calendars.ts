@@ -2,12 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
-import { getCalendar, listCalendarChanges, lockCalendar, recordCalendarChange, saveCalendar } from '../../domain/calendars.js'
-import { appendOutbox } from '../../domain/outbox.js'
-import { replanTimers } from '../../engine/replan.js'
-import { Refusal } from '../../errors.js'
-import { endOfDateInShanghai, shanghaiDateTime, type YearCalendar } from '../../calendar/year-calendar.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { getCalendar, listCalendarChanges } from '../../domain/calendars.js'
+import { changeCalendar } from '../../calendar/change-calendar.js'
+import { viewCalendar } from '../../calendar/calendar-view.js'
+import { endOfDateInShanghai } from '../../calendar/year-calendar.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
 const instant = z.object({ at: z.string().describe('UTC'), inShanghai: z.string() })
 
@@ -37,43 +36,7 @@ const calendarChange = z.strictObject({
   acceptanceDeadline: when.optional(),
 })
 
-const yearParams = z.object({ year: decimal(z.number().int().min(2000).max(2100)) })
-
-const show = (at: Date) => ({ at: at.toISOString(), inShanghai: shanghaiDateTime(at) })
-
-export const viewCalendar = (c: YearCalendar) => ({
-  year: c.year,
-  stored: c.stored,
-  declarationDeadline: show(c.declarationDeadline),
-  progressMeetings: c.progressMeetings.map((m) => ({ period: m.period, meetingAt: show(m.meetingAt), reportDueAt: show(m.reportDueAt) })),
-  acceptanceDeadline: show(c.acceptanceDeadline),
-})
-
-/** The order the year must keep: declarations close before the first report is due, and so on. */
-function checkOrder(c: YearCalendar) {
-  const [h1, h2] = c.progressMeetings
-  const sequence: Array<[string, Date]> = [
-    ['declarationDeadline', c.declarationDeadline],
-    ['progressMeetings.0.reportDueAt', h1.reportDueAt],
-    ['progressMeetings.0.meetingAt', h1.meetingAt],
-    ['progressMeetings.1.reportDueAt', h2.reportDueAt],
-    ['progressMeetings.1.meetingAt', h2.meetingAt],
-  ]
-  for (let i = 1; i < sequence.length; i++) {
-    if (sequence[i]![1] <= sequence[i - 1]![1]) {
-      throw new Refusal(422, 'CALENDAR_OUT_OF_ORDER', `${sequence[i]![0]} must come after ${sequence[i - 1]![0]}`, {
-        field: sequence[i]![0],
-        after: sequence[i - 1]![0],
-      })
-    }
-  }
-  if (c.acceptanceDeadline <= c.declarationDeadline) {
-    throw new Refusal(422, 'CALENDAR_OUT_OF_ORDER', 'acceptanceDeadline must come after declarationDeadline', {
-      field: 'acceptanceDeadline',
-      after: 'declarationDeadline',
-    })
-  }
-}
+const yearParams = z.object({ year: programmeYearParam() })
 
 export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
@@ -104,36 +67,10 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
     },
     async (request) => {
       const { year } = request.params
-      const change = request.body
-      const { calendar, rescheduled } = await deps.db.transaction().execute(async (trx) => {
-        await lockCalendar(trx, year)
-        const before = await getCalendar(trx, year, deps.calendarDefaults)
-        const [h1, h2] = before.progressMeetings
-        const after: YearCalendar = {
-          year,
-          stored: true,
-          declarationDeadline: change.declarationDeadline ?? before.declarationDeadline,
-          progressMeetings: [
-            { ...h1, ...definedOnly(change.progressMeetings?.[0]) },
-            { ...h2, ...definedOnly(change.progressMeetings?.[1]) },
-          ],
-          acceptanceDeadline: change.acceptanceDeadline ?? before.acceptanceDeadline,
-        }
-        checkOrder(after)
-        const now = deps.clock.now()
-        await saveCalendar(trx, after, principalOf(request).name, now)
-        // Every running project of the year is planned again, by the planner its transitions use.
-        const { changed: rescheduledTimers } = await replanTimers(trx, deps.calendarDefaults, { calendarYear: year }, now)
-        await recordCalendarChange(trx, {
-          year,
-          before: viewCalendar(before),
-          after: viewCalendar(after),
-          rescheduledTimers,
-          actor: principalOf(request).name,
-          at: now,
-        })
-        await appendOutbox(trx, 'calendar.changed', { year, rescheduledTimers, calendar: viewCalendar(after) }, now)
-        return { calendar: after, rescheduled: rescheduledTimers }
+      const { calendar, rescheduled } = await changeCalendar(deps.db, year, request.body, {
+        actor: principalOf(request).name,
+        now: deps.clock.now(),
+        calendarDefaults: deps.calendarDefaults,
       })
       request.log.info({ year, rescheduledTimers: rescheduled }, 'calendar changed')
       return { ...viewCalendar(calendar), rescheduledTimers: rescheduled }
@@ -174,8 +111,4 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
       })),
     }),
   )
-}
-
-function definedOnly<T extends object>(value: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
 }

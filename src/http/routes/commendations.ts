@@ -7,7 +7,7 @@ import { listedOrganization } from '../../domain/access.js'
 import { admins, principalOf, projectReaders } from '../auth.js'
 import { commendationKinds, commendationLevels, recipientTypes } from '../../db/tables/commendation.js'
 import { commend, commendationView, listCommendations } from '../../domain/commendations.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
 const commendationSchema = z
   .object({
@@ -40,7 +40,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
         tags: ['programme'],
         summary: 'Record a commendation or material reward; an innovation project commended at county level or above also gets the town’s further commendation',
         body: z.strictObject({
-          year: z.number().int().min(2000).max(2100),
+          year: programmeYear,
           kind: z.enum(['commendation', 'materialReward']),
           level: z.enum(commendationLevels),
           recipientType: z.enum(recipientTypes),
@@ -74,7 +74,7 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
       schema: {
         tags: ['programme'],
         querystring: z.object({
-          year: decimal(z.number().int().min(2000).max(2100)).optional(),
+          year: programmeYearParam().optional(),
           organizationId: z.uuid().optional(),
           projectId: z.uuid().optional(),
         }),

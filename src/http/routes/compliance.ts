@@ -8,9 +8,9 @@ import { principalOf, projectReaders, townReaders } from '../auth.js'
 import { compliance, complianceTotals } from '../../domain/compliance.js'
 import { getOrganization } from '../../domain/organizations.js'
 import { complianceLabels } from '../../domain/reports.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
-const yearQuery = z.object({ year: decimal(z.number().int().min(2000).max(2100)) })
+const yearQuery = z.object({ year: programmeYearParam() })
 
 const complianceView = z
   .object({

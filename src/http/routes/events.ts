@@ -1,3 +1,4 @@
+import { outboxTopics, type OutboxTopic } from '../../domain/outbox.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
@@ -10,7 +11,7 @@ const feedEvent = z
   .object({
     cursor: z.string().describe('resume after this event with ?after='),
     id: z.string(),
-    topic: z.string().describe('project.created, project.transitioned, system.established, …'),
+    topic: z.enum(outboxTopics),
     projectId: z.uuid().nullable(),
     payload: z.unknown(),
     createdAt: z.string(),

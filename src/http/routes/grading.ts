@@ -5,10 +5,9 @@ import { projectTypes } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
 import { gradingPolicies, setGradingPolicy } from '../../domain/grading.js'
-import { Refusal } from '../../errors.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
-const yearParams = z.object({ year: decimal(z.number().int().min(2000).max(2100)) })
+const yearParams = z.object({ year: programmeYearParam() })
 const weight = z.number().min(0).max(1)
 const threshold = z.number().min(0).max(100)
 
@@ -50,12 +49,6 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     },
     async (request) => {
       const { weights, thresholds } = request.body
-      if (Object.values(weights).reduce((a, b) => a + b, 0) <= 0) {
-        throw new Refusal(422, 'GRADING_INVALID', 'at least one indicator must carry weight', { field: 'weights' })
-      }
-      if (!(thresholds.excellent > thresholds.good && thresholds.good > thresholds.pass)) {
-        throw new Refusal(422, 'GRADING_INVALID', 'thresholds must fall: excellent > good > pass', { field: 'thresholds' })
-      }
       const { year, type } = request.params
       await deps.db.transaction().execute((trx) => setGradingPolicy(trx, year, type, request.body, principalOf(request).name, deps.clock.now()))
       return { year, type, weights, thresholds }

@@ -4,9 +4,9 @@ import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
 import type { GroupKind } from '../../db/tables/group.js'
 import { groupMembers, setGroupMembers } from '../../domain/groups.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
-const yearParams = z.object({ year: decimal(z.number().int().min(2000).max(2100)) })
+const yearParams = z.object({ year: programmeYearParam() })
 const groupView = z.object({ year: z.number().int(), members: z.array(z.string()) })
 
 /** The year's review group (评审组, R8) and acceptance group (验收组, R14), formed by the organization section. */

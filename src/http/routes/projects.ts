@@ -20,7 +20,7 @@ import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
 import { everyone, principalOf, projectReaders, townReaders } from '../auth.js'
 import { assertCanSee, confinedTo, listedOrganization } from '../../domain/access.js'
-import { decimal, errorResponses, idParams, page, pageQuery } from '../schemas.js'
+import { decimal, errorResponses, idParams, page, pageQuery, programmeYear, programmeYearParam } from '../schemas.js'
 import { RawJson } from '../serializer.js'
 
 const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
@@ -70,7 +70,7 @@ const newProject = z
   .strictObject({
   type: z.enum(projectTypes).describe('foundation 基础强化型, innovation 创新探索型, promotion 制度推广型'),
   organizationId: z.uuid(),
-  year: z.number().int().min(2000).max(2100),
+  year: programmeYear,
   declaration: z
     .record(z.string(), z.unknown())
     .describe('the declaration form (R6); a draft may be incomplete but needs a title — see GET /api/v1/machines/{type}'),
@@ -178,7 +178,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         querystring: z.object({
           type: z.enum(projectTypes).optional(),
           state: z.string().max(64).optional(),
-          year: decimal(z.number().int().min(2000).max(2100)).optional(),
+          year: programmeYearParam().optional(),
           organizationId: z.uuid().optional(),
           phase: z.enum(phases).optional(),
           category: z.enum(organizationCategories).optional(),
@@ -297,7 +297,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
       schema: {
         tags: ['projects'],
         summary: 'How many projects stand in each state, per type, in a year',
-        querystring: z.object({ year: decimal(z.number().int().min(2000).max(2100)) }),
+        querystring: z.object({ year: programmeYearParam() }),
         response: { 200: z.object({ year: z.number().int(), counts: z.record(z.string(), z.record(z.string(), z.number().int())) }), 400: errorResponses[400] },
       },
     },

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app.js'
 import { confinedTo } from '../../domain/access.js'
 import { principalOf } from '../auth.js'
 import { annualReport, annualReportCsv } from '../../domain/reports.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
 /** The year-end assessment (R17), as JSON or as CSV for Excel (Chinese headers, UTF-8 with BOM). */
 export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -16,7 +16,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         tags: ['programme'],
         summary: 'Year-end report per organization and project, with totals (a bound token: its organization’s); ?format=csv or Accept: text/csv for a spreadsheet',
         querystring: z.object({
-          year: decimal(z.number().int().min(2000).max(2100)),
+          year: programmeYearParam(),
           format: z.enum(['json', 'csv']).optional(),
         }),
         response: { 200: z.unknown(), 400: errorResponses[400] },

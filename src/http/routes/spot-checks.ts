@@ -9,7 +9,7 @@ import { confinedTo } from '../../domain/access.js'
 import { admins, principalOf } from '../auth.js'
 import type { SpotCheckRow } from '../../db/tables/spot-check.js'
 import { drawSpotCheck, getSpotCheck, listSpotChecks, verifyDraw } from '../../domain/spot-checks.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
 
 const spotCheckView = z
   .object({
@@ -60,7 +60,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
         summary: 'Draw a random sample of projects in implementation, by count or percentage, optionally by category',
         body: z
           .strictObject({
-            year: z.number().int().min(2000).max(2100),
+            year: programmeYear,
             count: z.number().int().min(1).max(10_000).optional(),
             percentage: z.number().gt(0).max(100).optional(),
             category: z.enum(organizationCategories).optional(),
@@ -85,7 +85,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
       config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
       schema: {
         tags: ['programme'],
-        querystring: z.object({ year: decimal(z.number().int().min(2000).max(2100)) }),
+        querystring: z.object({ year: programmeYearParam() }),
         response: { 200: z.object({ items: z.array(spotCheckView) }), 400: errorResponses[400] },
       },
     },

@@ -5,7 +5,7 @@ import type { AppDeps } from '../../app.js'
 import { admins, principalOf, projectReaders } from '../auth.js'
 import type { TownSystemRow } from '../../db/tables/system.js'
 import { getSystem, listSystems } from '../../domain/systems.js'
-import { errorResponses } from '../schemas.js'
+import { errorResponses, programmeYear } from '../schemas.js'
 
 const systemView = z
   .object({
@@ -60,7 +60,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         params: z.object({ id: z.uuid() }),
         body: z.strictObject({
           organizationId: z.uuid(),
-          year: z.number().int().min(2000).max(2100),
+          year: programmeYear,
           title: z.string().trim().min(2).max(200).optional(),
           declaration: z.record(z.string(), z.unknown()).optional().describe('further declaration fields'),
         }),
@@ -71,19 +71,12 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
       },
     },
     async (request, reply) => {
-      const executor = executorOf(request, deps.db)
-      const system = await getSystem(executor, request.params.id)
-      const sourcePractice = { projectId: system.source_project_id, systemId: system.id, description: system.title }
-      const { project } = await deps.engine.start(
-        {
-          type: 'promotion',
-          organizationId: request.body.organizationId,
-          year: request.body.year,
-          declaration: { ...request.body.declaration, title: request.body.title ?? `${system.title}推广`, sourcePractice },
-        },
+      const { project, sourcePractice } = await deps.engine.startPromotionOfSystem(
+        request.params.id,
+        request.body,
         principalOf(request).name,
         principalOf(request),
-        executor,
+        executorOf(request, deps.db),
       )
       return reply
         .code(201)

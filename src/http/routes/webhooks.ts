@@ -1,3 +1,4 @@
+import { outboxTopics, type OutboxTopic } from '../../domain/outbox.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { executorOf } from '../idempotency.js'
@@ -12,7 +13,7 @@ const webhookView = z
   .object({
     id: z.uuid(),
     url: z.string(),
-    topics: z.array(z.string()).describe('empty: every topic'),
+    topics: z.array(z.enum(outboxTopics)).describe('empty: every topic'),
     enabled: z.boolean(),
     consecutiveFailures: z.number().int(),
     disabledReason: z.string().nullable(),
@@ -24,7 +25,7 @@ const webhookView = z
 const view = (w: WebhookRow) => ({
   id: w.id,
   url: w.url,
-  topics: w.topics as string[],
+  topics: w.topics as OutboxTopic[],
   enabled: w.enabled,
   consecutiveFailures: w.consecutive_failures,
   disabledReason: w.disabled_reason,
@@ -45,7 +46,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         summary: 'Subscribe a URL to events from now on; deliveries are signed with the secret (HMAC-SHA256)',
         body: z.strictObject({
           url: z.url({ protocol: /^https?$/ }).max(2000),
-          topics: z.array(z.string().min(1).max(100)).max(50).default([]),
+          topics: z.array(z.enum(outboxTopics)).max(50).default([]),
           secret: z.string().min(16).max(200).describe('shared with the receiver to verify signatures; not shown again'),
         }),
         response: { 201: webhookView, ...errorResponses },
