@@ -163,11 +163,26 @@ export function stateTagsOf(definition: ProjectMachineDefinition, stateId: strin
  * The rules an event can reach from a state (every guard of every branch it may take) and the
  * facts they need: what the engine loads before planning, and nothing more.
  */
-export function reachableRules(definition: ProjectMachineDefinition, stateId: string, eventType: string): { rules: string[]; needs: FactName[] } {
+export function reachableRules(definition: ProjectMachineDefinition, stateId: string, eventType: string): ReachableRules {
   const node = (definition.machine.root.states as Record<string, AnyStateNode>)[stateId]
-  const rules = [...new Set((node?.transitions.get(eventType) ?? []).flatMap((t) => guardNames(t.guard)))]
-  return { rules, needs: needsOf(definition, rules) }
+  if (!node) return { rules: [], needs: [] }
+  // Asked for every event a project receives; the answer depends on the machine alone: built once, shared, frozen.
+  let byEvent = reachableByNode.get(node)
+  if (!byEvent) reachableByNode.set(node, (byEvent = new Map()))
+  let reachable = byEvent.get(eventType)
+  if (!reachable) {
+    const rules = [...new Set((node.transitions.get(eventType) ?? []).flatMap((t) => guardNames(t.guard)))]
+    byEvent.set(eventType, (reachable = Object.freeze({ rules: Object.freeze(rules), needs: Object.freeze(needsOf(definition, rules)) })))
+  }
+  return reachable
 }
+
+export interface ReachableRules {
+  readonly rules: readonly string[]
+  readonly needs: readonly FactName[]
+}
+
+const reachableByNode = new WeakMap<AnyStateNode, Map<string, ReachableRules>>()
 
 /** The facts a set of rules needs, each once. */
 export function needsOf(definition: ProjectMachineDefinition, rules: readonly string[]): FactName[] {

@@ -28,10 +28,36 @@ export function recordset<T>(
   rows: ReadonlyArray<WrittenRow<T>>,
   extra: Record<string, string> = {},
 ): { names: RawBuilder<unknown>; source: RawBuilder<unknown> } {
-  const written = Object.keys(columns)
-  const names = sql.join(written.map((name) => sql.ref(name)))
-  const entries = Object.entries(Object.assign({}, columns, extra)) as Array<[string, string]>
-  const definition = sql.join(entries.map(([name, type]) => sql`${sql.ref(name)} ${sql.raw(type)}`))
+  const { names, definition } = fragmentsOf(columns as Record<string, string>, extra)
   // jsonb_to_recordset matches keys by name: rows need no reordering.
   return { names, source: sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${definition})` }
+}
+
+/**
+ * The column list and the recordset's definition, built once per map (they run on every write,
+ * and building Kysely's nodes for them costs more than the rest of a small statement).
+ */
+const fragments = new WeakMap<object, Map<string, { names: RawBuilder<unknown>; definition: RawBuilder<unknown> }>>()
+
+function fragmentsOf(columns: Record<string, string>, extra: Record<string, string>) {
+  let byExtra = fragments.get(columns)
+  if (!byExtra) fragments.set(columns, (byExtra = new Map()))
+  const key = JSON.stringify(extra)
+  let built = byExtra.get(key)
+  if (!built) {
+    const names = sql.raw(Object.keys(columns).map(quoted).join(', '))
+    const definition = sql.raw(
+      Object.entries(Object.assign({}, columns, extra))
+        .map(([name, type]) => `${quoted(name)} ${type}`)
+        .join(', '),
+    )
+    byExtra.set(key, (built = { names, definition }))
+  }
+  return built
+}
+
+/** A column name as an identifier; the names come from the code's own maps, never from input. */
+const quoted = (name: string) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`${name} is not a column name`)
+  return `"${name}"`
 }

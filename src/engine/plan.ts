@@ -193,7 +193,7 @@ export interface CheckedEvent {
   from: string
   type: string
   payload: Record<string, unknown>
-  needs: FactName[]
+  needs: readonly FactName[]
 }
 
 /** Refuses an unknown event, a malformed payload or an event the state does not take (I7); says which facts its rules need. */

@@ -10,6 +10,7 @@ import { loadFacts } from './facts.js'
 import { calendarYearsOf, loadProjectForEvent, type LoadedProject } from './load.js'
 import { checkEvent, factSubject, planChecked, type PlannedTransition } from './plan.js'
 import { writeTransitionIfUnchanged, writeTransitions } from './write.js'
+import { fireDueTimersOfProject } from './sweep.js'
 
 export interface SendOptions {
   actor: string
@@ -29,6 +30,11 @@ export interface TransitionResult {
   to: string
   event: string
 }
+
+/** The fast path's answer when the project has a timer already due: its deadline comes first. */
+const DEADLINE_PASSED = Symbol('deadline passed')
+
+const hasDueTimers = (loaded: LoadedProject, now: Date) => loaded.timers.some((t) => t.due_at <= now)
 
 /** Does the transition set a timer whose instant comes from a calendar (or an extension of it)? */
 const setsCalendarTimers = (plan: PlannedTransition) => plan.timers.some((op) => op.op === 'set')
@@ -55,6 +61,12 @@ export async function sendWithin(
   sendOptions: SendOptions,
 ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
   let loaded = await loadProjectForEvent(trx, projectId, engine.calendarDefaults, { lock: true })
+  if (hasDueTimers(loaded, engine.clock.now())) {
+    // A deadline passed and the sweep has not come yet: it is applied first, as the sweep would (I4).
+    authorize(loaded.project, raw, Object.assign({}, sendOptions, { expectedVersion: undefined }))
+    engine.logTransitions(await fireDueTimersOfProject(engine, trx, projectId))
+    loaded = await loadProjectForEvent(trx, projectId, engine.calendarDefaults, { lock: true })
+  }
   let plan = await planLoaded(engine, trx, loaded, raw, sendOptions)
   if (setsCalendarTimers(plan)) {
     // Planned again under the calendars' lock, from calendars read after it was granted.
@@ -80,8 +92,13 @@ async function sendIfUnchanged(
   projectId: string,
   raw: { type: string } & Record<string, unknown>,
   sendOptions: SendOptions,
-): Promise<{ plan: PlannedTransition; timers: PendingTimer[] } | undefined> {
+): Promise<{ plan: PlannedTransition; timers: PendingTimer[] } | undefined | typeof DEADLINE_PASSED> {
   const loaded = await loadProjectForEvent(executor, projectId, engine.calendarDefaults, { lock: false })
+  if (hasDueTimers(loaded, engine.clock.now())) {
+    // Only a caller who may send to the project sets its passed deadlines going.
+    authorize(loaded.project, raw, Object.assign({}, sendOptions, { expectedVersion: undefined }))
+    return DEADLINE_PASSED
+  }
   const plan = await planLoaded(engine, executor, loaded, raw, sendOptions)
   if (setsCalendarTimers(plan)) return undefined
   if (!(await writeTransitionIfUnchanged(executor, plan))) return undefined
@@ -97,12 +114,22 @@ export async function sendEvent(
   const { db } = engine
   // Most events meet no other writer: the version check suffices. One that lost the race
   // queues on the row lock instead of retrying, so concurrent events on a project all land (I2).
-  const { plan, timers } = sendOptions.executor?.isTransaction
-    ? await sendWithin(engine, sendOptions.executor, projectId, raw, sendOptions)
-    : // One connection for the read and the write (no transaction): under load a request then
-      // waits for the pool once, not twice, as the baseline's transaction does.
-      ((await db.connection().execute((connection) => sendIfUnchanged(engine, connection, projectId, raw, sendOptions))) ??
-      (await db.transaction().execute((trx) => sendWithin(engine, trx, projectId, raw, sendOptions))))
+  let sent: Awaited<ReturnType<typeof sendIfUnchanged>>
+  if (sendOptions.executor?.isTransaction) {
+    sent = await sendWithin(engine, sendOptions.executor, projectId, raw, sendOptions)
+  } else {
+    // One connection for the read and the write (no transaction): under load a request then
+    // waits for the pool once, not twice, as the baseline's transaction does.
+    const fast = () => db.connection().execute((connection) => sendIfUnchanged(engine, connection, projectId, raw, sendOptions))
+    sent = await fast()
+    if (sent === DEADLINE_PASSED) {
+      // The passed deadlines commit on their own, whatever becomes of the event: they are the sweep's work, done early.
+      engine.logTransitions(await db.transaction().execute((trx) => fireDueTimersOfProject(engine, trx, projectId)))
+      sent = await fast()
+    }
+    if (sent === undefined || sent === DEADLINE_PASSED) sent = await db.transaction().execute((trx) => sendWithin(engine, trx, projectId, raw, sendOptions))
+  }
+  const { plan, timers } = sent
   engine.logTransitions([plan])
   return { project: plan.project, timers, from: plan.from!, to: plan.to, event: plan.event.type }
 }

@@ -245,4 +245,38 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
       expect((await api.send(created.id, { type: 'SUBMIT', ...payloads.SUBMIT })).state).toBe('underReview')
     })
   })
+
+  describe('7. a deadline that passed before the sweep came', () => {
+    it('applies first: an event sent after a deadline meets the project as the deadline leaves it', async () => {
+      // 24 June 2027: a foundation project declared now for 2027 is past that year's March deadline, and no sweep ran since.
+      const late = await api.ok('POST', '/api/v1/projects', { type: 'foundation', organizationId: await api.organization('迟到村党支部'), year: 2027, declaration: declarations.foundation })
+      expect(late.state).toBe('draft')
+      const submitted = await event(late.id, { type: 'SUBMIT' })
+      expect(submitted.statusCode, submitted.body).toBe(409)
+      expect(submitted.json()).toMatchObject({ code: 'EVENT_NOT_ALLOWED', details: { state: 'overdueDeclaration' } })
+      // The deadline's transition committed, at its own instant, whatever became of the event.
+      const history = await api.history(late.id)
+      expect(history.at(-1)).toMatchObject({ event: 'DECLARATION_DEADLINE', actor: 'scheduler', to: 'overdueDeclaration' })
+      expect(history.at(-1)!.at).toBe('2027-06-23T16:00:00.000Z')
+      // The same through a keyed request, which runs in a transaction of its own: refused in the state the deadline left.
+      const keyed = await api.ok('POST', '/api/v1/projects', { type: 'foundation', organizationId: await api.organization('迟到二村党支部'), year: 2027, declaration: declarations.foundation })
+      const response = await app.inject({ method: 'POST', url: `/api/v1/projects/${keyed.id}/events`, payload: { type: 'SUBMIT' }, headers: { 'idempotency-key': `late-${keyed.id}` } })
+      expect(response.statusCode, response.body).toBe(409)
+      expect(response.json().details.state).toBe('overdueDeclaration')
+    })
+
+    it('a calendar moved into the past: a request for acceptance after the new deadline is late', async () => {
+      const orgId = await api.organization('改期村党支部')
+      const project = await api.project('innovation', orgId, 2027, pathTo.implementing)
+      // The acceptance deadline moved to the day that just ended (now is 00:00 on 24 June, Shanghai).
+      await api.ok('PUT', '/api/v1/calendars/2027', { acceptanceDeadline: '2027-06-23' })
+      // The first event after it finds the project overdue: the deadline fired before the event was planned.
+      const entry = await api.send(project, { type: 'RECORD_LEDGER_ENTRY', date: '2027-06-20', content: '补记台账' })
+      expect(entry.state).toBe('overdueAcceptance')
+      const answer = await api.send(project, { type: 'REQUEST_ACCEPTANCE', summaryReport: '总结', explanations: [{ planItemId: 'P1', reason: '进行中' }, { planItemId: 'P2', reason: '进行中' }] })
+      expect(answer.state).toBe('acceptanceRequested')
+      expect(answer.context.overdue).toEqual([{ deadline: 'acceptanceDeadline', at: '2027-06-23T16:00:00.000Z' }])
+      expect(answer.context.acceptanceRequests.at(-1).late).toBe(true)
+    })
+  })
 })
