@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { commonDeclarationFields } from '../shared/declaration.js'
 
 /** R1: a foundation project carries out the items of one handbook version for the org's category. */
-export const foundationDeclaration = z.object({
+export const foundationDeclaration = z.strictObject({
   ...commonDeclarationFields,
   handbookVersion: z.string().trim().min(1).max(50).describe('《镇党建工作项目化管理手册》版本'),
   handbookItems: z

@@ -6,10 +6,9 @@ import { commonDeclarationFields } from '../shared/declaration.js'
  * practice (a project of this service, or one described in words) and argues again for its
  * feasibility and operability before town-wide rollout.
  */
-export const promotionDeclaration = z.object({
+export const promotionDeclaration = z.strictObject({
   ...commonDeclarationFields,
-  sourcePractice: z
-    .object({
+  sourcePractice: z.strictObject({
       projectId: z.uuid().optional().describe('the project the practice comes from, when it ran in this service'),
       systemId: z.uuid().optional().describe('the town system (制度) it rolls out, when one was established'),
       description: z.string().trim().min(1).max(5000).describe('来源做法'),

@@ -9,8 +9,10 @@ export interface ProjectContext {
   type: ProjectType
   /** The declaration form (R6); a draft may be incomplete until SUBMIT. */
   declaration: Record<string, unknown>
-  /** Declared after the March round (动态增补, R9): the declaration deadline does not apply. */
+  /** Declared after the March round as it stood at creation (动态增补, R9); the deadline's guard decides again when it falls. */
   supplementary: boolean
+  /** When the project was created (ISO instant): a supplementary declaration is one created after the deadline in force. */
+  startedAt?: string
   /** The organization's secretary and leader in charge when the project started (R16). */
   responsible: { secretary: string; leaderInCharge: string }
   /** The organization section let an overdue declaration be made late (准予补报). */
@@ -139,6 +141,7 @@ export function initialContext(input: ProjectInput, rules: { supplementaryDeclar
     type: input.type,
     declaration,
     supplementary: rules.supplementaryDeclarations && Date.parse(input.startedAt) > Date.parse(input.declarationDeadline),
+    startedAt: input.startedAt,
     responsible: { secretary, leaderInCharge },
     lateDeclaration: null,
     overdue: [],

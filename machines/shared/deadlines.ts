@@ -49,7 +49,12 @@ export function deadlineCandidates(
       const returnedAt = context.revisionRequests.at(-1)?.at
       const window = returnedAt ? endOfShanghaiDayAfter(new Date(returnedAt), RESUBMISSION_DAYS) : new Date(0)
       const deadline = calendarOf(year).declarationDeadline
-      return [{ dueAt: firesAfter(window > deadline ? window : deadline), event: { type: 'RESUBMISSION_DEADLINE' } }]
+      return [
+        {
+          dueAt: firesAfter(window > deadline ? window : deadline),
+          event: { type: 'RESUBMISSION_DEADLINE', roundClosedAt: firesAfter(deadline).toISOString() },
+        },
+      ]
     }
     case 'acceptanceDeadline':
       return [
@@ -59,13 +64,16 @@ export function deadlineCandidates(
         },
       ]
     case 'progressReportDue': {
-      // Half years from approval on, through the year an extension rolls into (滚动实施).
+      // Half years from approval on, through the year an extension rolls into (滚动实施). An extension
+      // starts the duty afresh: half years that fell due while the project was overdue or rectifying
+      // (no report was asked of it then) are not flagged afterwards.
       const approvedAt = context.decision ? Date.parse(context.decision.at) : -Infinity
+      const since = Math.max(approvedAt, context.extension ? Date.parse(context.extension.at) : -Infinity)
       const lastYear = context.extension ? new Date(context.extension.until).getUTCFullYear() : year
       const periods = []
       for (let y = year; y <= Math.max(year, lastYear); y++) periods.push(...calendarOf(y).progressMeetings)
       return periods
-        .filter((m) => m.reportDueAt.getTime() > approvedAt)
+        .filter((m) => m.reportDueAt.getTime() > since)
         .map((m) => ({ dueAt: firesAfter(m.reportDueAt), event: { type: 'PROGRESS_REPORT_DUE', period: m.period } }))
     }
   }

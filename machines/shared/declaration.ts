@@ -7,23 +7,21 @@ import { z } from 'zod'
 
 export const isoDate = z.iso.date().describe('calendar date, YYYY-MM-DD')
 
-export const person = z
-  .object({
+export const person = z.strictObject({
     name: z.string().trim().min(1).max(50),
     position: z.string().trim().max(100).optional(),
     phone: z.string().trim().max(30).optional(),
   })
   .describe('a responsible person (R16)')
 
-export const measurableTarget = z
-  .object({
+export const measurableTarget = z.strictObject({
     indicator: z.string().trim().min(1).max(200).describe('what is measured, e.g. 党员活动参与率'),
     value: z.number().finite().describe('the level to reach'),
     unit: z.string().trim().max(20).default('').describe('e.g. %, 次, 人'),
   })
   .describe('a measurable target (定目标)')
 
-export const milestone = z.object({
+export const milestone = z.strictObject({
   date: isoDate,
   content: z.string().trim().min(1).max(1000),
 })

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { isoDate, person } from './declaration.js'
 import type { EventFacts } from './facts.js'
 import { endOfShanghaiDate } from './time.js'
-import type { DeadlineKind, Role } from './vocabulary.js'
+import { programmeYears, type DeadlineKind, type Role } from './vocabulary.js'
 
 /**
  * The events a project accepts, with their zh-CN labels, who may send them and the payload
@@ -48,7 +48,7 @@ export const publicityKindLabels: Record<PublicityKind, string> = {
   media: '媒体宣传',
 }
 
-export const planItem = z.object({
+export const planItem = z.strictObject({
   matter: text(500).describe('定事项'),
   target: text(500).describe('定目标'),
   owner: person.describe('定人员'),
@@ -56,9 +56,12 @@ export const planItem = z.object({
   dueDate: isoDate.describe('定时限'),
 })
 
-export const evidence = z.object({
+/** A link people will open from the console: http or https only (never javascript: or data:). */
+const webLink = z.url({ protocol: /^https?$/ }).max(2000).optional()
+
+export const evidence = z.strictObject({
   description: text(1000),
-  url: z.url().max(2000).optional(),
+  url: webLink,
 })
 
 /** Payload schemas that do not depend on the project type. */
@@ -68,19 +71,19 @@ const halfYear = z
   .describe('半年度，如 2026-H1')
 
 export const commonPayloads = {
-  SUBMIT: z.object({}),
-  WITHDRAW: z.object({ reason: text(2000) }),
-  RECORD_REVIEW: z.object({
+  SUBMIT: z.strictObject({}),
+  WITHDRAW: z.strictObject({ reason: text(2000) }),
+  RECORD_REVIEW: z.strictObject({
     reviewer: text(100).describe('评审组成员'),
     score: score.describe('评分 0–100'),
     opinion: text(5000).describe('评审意见'),
   }),
-  RETURN_FOR_REVISION: z.object({ opinion: text(5000).describe('修改意见') }),
-  RESUBMIT: z.object({}),
-  APPROVE: z.object({ note: z.string().trim().max(2000).optional() }),
-  REJECT: z.object({ reason: text(5000).describe('不予立项理由') }),
-  SUBMIT_PLAN: z.object({ items: z.array(planItem).min(1).max(200) }),
-  RECORD_LEDGER_ENTRY: z.object({
+  RETURN_FOR_REVISION: z.strictObject({ opinion: text(5000).describe('修改意见') }),
+  RESUBMIT: z.strictObject({}),
+  APPROVE: z.strictObject({ note: z.string().trim().max(2000).optional() }),
+  REJECT: z.strictObject({ reason: text(5000).describe('不予立项理由') }),
+  SUBMIT_PLAN: z.strictObject({ items: z.array(planItem).min(1).max(200) }),
+  RECORD_LEDGER_ENTRY: z.strictObject({
     planItemId: z.string().max(20).optional().describe('the plan item this work served, e.g. P1'),
     date: isoDate,
     content: text(5000),
@@ -90,63 +93,65 @@ export const commonPayloads = {
     message: 'an entry that completes a plan item names it (planItemId)',
     path: ['planItemId'],
   }),
-  SUBMIT_PROGRESS_REPORT: z.object({
+  SUBMIT_PROGRESS_REPORT: z.strictObject({
     period: halfYear,
     results: text(5000).describe('取得成效'),
     problems: z.string().trim().max(5000).default('').describe('存在问题'),
   }),
-  REQUEST_ACCEPTANCE: z.object({
+  REQUEST_ACCEPTANCE: z.strictObject({
     summaryReport: text(20000).describe('总结报告'),
     explanations: z
-      .array(z.object({ planItemId: z.string().max(20), reason: text(2000) }))
+      .array(z.strictObject({ planItemId: z.string().max(20), reason: text(2000) }))
       .max(200)
       .default([])
       .describe('plan items not done, each with its reason'),
   }),
-  RECORD_ASSESSMENT: z.object({
+  RECORD_ASSESSMENT: z.strictObject({
     assessor: text(100).describe('验收组成员'),
     form: z.enum(evaluationForms).describe('ledgerInspection 台账查看, onSiteReview 实地评审, questionnaire 问卷调查, democraticAppraisal 民主测评'),
     findings: text(5000),
-    indicators: z
-      .object(Object.fromEntries(indicatorNames.map((i) => [i, score])) as Record<IndicatorName, typeof score>)
+    indicators: z.strictObject(Object.fromEntries(indicatorNames.map((i) => [i, score])) as Record<IndicatorName, typeof score>)
       .describe('the four indicators, 0–100 each'),
   }),
-  EVALUATE: z.object({ comment: z.string().trim().max(5000).default('') }),
-  PROPOSE_PROMOTION: z.object({ rationale: text(5000).describe('推广价值') }),
-  SOLIDIFY: z.object({
+  EVALUATE: z.strictObject({ comment: z.string().trim().max(5000).default('') }),
+  PROPOSE_PROMOTION: z.strictObject({ rationale: text(5000).describe('推广价值') }),
+  SOLIDIFY: z.strictObject({
     systemTitle: text(200).describe('制度名称'),
     systemContent: text(50000).describe('制度内容'),
     effectiveDate: isoDate.describe('施行日期'),
     feasibility: text(5000).describe('可行性论证结论'),
     operability: text(5000).describe('可操作性论证结论'),
   }),
-  DECLINE_PROMOTION: z.object({ reason: text(5000) }),
-  CLOSE: z.object({ note: z.string().trim().max(5000).default('') }),
-  RECORD_PUBLICITY: z.object({
+  DECLINE_PROMOTION: z.strictObject({ reason: text(5000) }),
+  CLOSE: z.strictObject({ note: z.string().trim().max(5000).default('') }),
+  RECORD_PUBLICITY: z.strictObject({
     kind: z.enum(publicityKinds).describe('onSiteMeeting 现场会, discussion 座谈会, experienceExchange 经验交流会, media 媒体宣传'),
     date: isoDate,
     title: text(200),
     description: z.string().trim().max(5000).default(''),
-    url: z.url().max(2000).optional(),
+    url: webLink,
   }),
-  RECORD_SPOT_CHECK_FINDING: z.object({
+  RECORD_SPOT_CHECK_FINDING: z.strictObject({
     spotCheckId: z.uuid(),
     findings: text(5000).describe('抽查发现'),
     rating: z.enum(['good', 'fair', 'poor']).describe('good 好, fair 一般, poor 差'),
   }),
-  DECLARATION_DEADLINE: z.object({}),
-  RESUBMISSION_DEADLINE: z.object({}),
-  ALLOW_LATE_DECLARATION: z.object({ reason: text(2000).describe('准予补报的理由') }),
-  PROGRESS_REPORT_DUE: z.object({ period: halfYear }),
-  RECORD_MEETING_GUIDANCE: z.object({
+  DECLARATION_DEADLINE: z.strictObject({}),
+  RESUBMISSION_DEADLINE: z.strictObject({
+    roundClosedAt: z.iso.datetime().describe('when the March round closed (the declaration deadline in force)'),
+  }),
+  ALLOW_LATE_DECLARATION: z.strictObject({ reason: text(2000).describe('准予补报的理由') }),
+  PROGRESS_REPORT_DUE: z.strictObject({ period: halfYear }),
+  RECORD_MEETING_GUIDANCE: z.strictObject({
     period: halfYear,
     guidance: text(5000).describe('推进会指导意见'),
   }),
-  ACCEPTANCE_DEADLINE: z.object({}),
-  GRANT_EXTENSION: z.object({
+  ACCEPTANCE_DEADLINE: z.strictObject({}),
+  GRANT_EXTENSION: z.strictObject({
     until: z
       .union([z.iso.date(), z.iso.datetime({ offset: true })])
       .transform((value) => (value.length === 10 ? endOfShanghaiDate(value) : new Date(value)).toISOString())
+      .refine((until) => new Date(until).getUTCFullYear() <= programmeYears.last, `no later than ${programmeYears.last}`)
       .describe('the new acceptance deadline: YYYY-MM-DD (end of that day, Asia/Shanghai) or an instant; may be next year (滚动实施)'),
     reason: text(2000),
   }),
@@ -170,7 +175,7 @@ export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
     UPDATE_DECLARATION: {
       label: '修改申报表',
       roles: org,
-      payload: z.object({ declaration: draftDeclaration }),
+      payload: z.strictObject({ declaration: draftDeclaration }),
     },
     SUBMIT: { label: '提交申报', roles: org, payload: commonPayloads.SUBMIT },
     WITHDRAW: { label: '撤回申报', roles: org, payload: commonPayloads.WITHDRAW },

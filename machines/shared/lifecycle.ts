@@ -44,7 +44,7 @@ const commonSubmitRules = ['declarationComplete', 'firstResponsibleIsSecretary']
 const mergeDeclaration = (current: Record<string, unknown>, update: Record<string, unknown>) => Object.assign({}, current, update)
 
 export function createProjectMachine(spec: ProjectMachineSpec) {
-  const rules = projectRules(spec.declaration)
+  const rules = projectRules(spec.declaration, spec)
   const guards = Object.fromEntries(Object.entries(rules).map(([name, rule]) => [name, rule.check])) as {
     [K in keyof typeof rules]: (typeof rules)[K]['check']
   }

@@ -85,14 +85,30 @@ function sourcePracticeGaps(context: ProjectContext, event: ProjectEvent): strin
   const found = event.facts?.sourcePractice
   const gaps: string[] = []
   if (named.projectId) {
-    if (found?.project?.id !== named.projectId || !found.project.exists) gaps.push('sourceProjectUnknown')
-    else if (!found.project.passedAcceptance) gaps.push('sourceProjectNotAccepted')
+    // One answer for "no such project" and "not accepted": the rule must not tell another organization which of its ids exist.
+    if (found?.project?.id !== named.projectId || !found.project.exists || !found.project.passedAcceptance) gaps.push('sourceProjectNotAccepted')
   }
   if (named.systemId && (found?.system?.id !== named.systemId || !found.system.exists)) gaps.push('sourceSystemUnknown')
   return gaps
 }
 
-export function projectRules(fullDeclaration: z.ZodObject) {
+/** When the March round closed, as the deadline event says: its own instant, or (a resubmission) the round's. */
+function roundClosedAt(event: ProjectEvent): string {
+  return event.type === 'RESUBMISSION_DEADLINE' ? event.roundClosedAt : event.at
+}
+
+/**
+ * R9 动态增补: an elective created after the declaration deadline is supplementary. Decided when
+ * the deadline falls, against the deadline then in force — so moving the deadline (a calendar
+ * change) moves who is bound by it. (Projects from before `startedAt` was kept: the flag set at creation.)
+ */
+function declaredAfterRound(context: ProjectContext, event: ProjectEvent, options: { supplementaryDeclarations: boolean }): boolean {
+  if (!options.supplementaryDeclarations) return false
+  if (!context.startedAt) return context.supplementary
+  return Date.parse(context.startedAt) >= Date.parse(roundClosedAt(event))
+}
+
+export function projectRules(fullDeclaration: z.ZodObject, options: { supplementaryDeclarations: boolean }) {
   return {
     declarationComplete: {
       label: '申报表各项填写完整、格式正确',
@@ -210,7 +226,12 @@ export function projectRules(fullDeclaration: z.ZodObject) {
     },
     inAnnualRound: {
       label: '属于3月底前的年度申报（动态增补和准予补报的不受申报截止约束）',
-      check: ({ context }) => !context.supplementary && context.lateDeclaration === null,
+      check: ({ context, event }) => context.lateDeclaration === null && !declaredAfterRound(context, event, options),
+      explain: ({ context, event }) => ({
+        startedAt: context.startedAt ?? null,
+        roundClosedAt: roundClosedAt(event),
+        lateDeclaration: context.lateDeclaration,
+      }),
     },
     progressReportMissing: {
       label: '该半年度尚未报送进展',

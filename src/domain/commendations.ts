@@ -119,15 +119,18 @@ function passingEvaluation(project: ProjectRow) {
  */
 async function assessmentBasis(db: Executor, input: NewCommendation, organizationId: string, project: ProjectRow | undefined) {
   if (project) {
-    const evaluation = passingEvaluation(project)
+    // The assessment of the year it is awarded for: a project of another year is not that year's result.
+    const evaluation = project.year === input.year ? passingEvaluation(project) : null
     if (!evaluation) {
       const last = (project.snapshot as { context: ProjectContext }).context.evaluations.at(-1)
       throw new Refusal(422, 'RULE_FAILED', 'a project is commended on a passing evaluation (合格及以上, 已通过验收)', {
         rules: [
           {
             rule: 'commendationRestsOnPassingEvaluation',
-            label: '表彰奖励须以考核评估结果为依据：项目须已通过验收、评定等级为合格及以上',
+            label: '表彰奖励须以考核评估结果为依据：项目须为本年度项目、已通过验收、评定等级为合格及以上',
             projectId: project.id,
+            projectYear: project.year,
+            year: input.year,
             state: project.state,
             grade: last?.grade ?? null,
           },

@@ -6,7 +6,7 @@ import type { ProjectRow } from '../db/tables/project.js'
 import { compiledOnce } from '../db/prepared.js'
 import { notFound } from '../errors.js'
 import { pageQuery, type Page } from './pagination.js'
-import { inStatesTagged } from './state-tags.js'
+import { inStatesTagged, notInStatesTagged } from './state-tags.js'
 import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from './timers.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 
@@ -52,7 +52,7 @@ export interface ProjectFilter {
   missingReport?: string | undefined
   phase?: Phase | undefined
   category?: OrganizationCategory | undefined
-  /** Only projects past a deadline: overdue declarations and acceptances. */
+  /** Only projects past a deadline (true), or only those that are not (false): the machines' `overdue` tag. */
   overdue?: boolean | undefined
   cursor?: string | undefined
   limit: number
@@ -69,7 +69,7 @@ export async function listProjects(db: Executor, filter: ProjectFilter): Promise
     const category = filter.category
     query = query.where('organization_id', 'in', (eb) => eb.selectFrom('organization').select('id').where('category', '=', category))
   }
-  if (filter.overdue) query = query.where(inStatesTagged('overdue'))
+  if (filter.overdue !== undefined) query = query.where(filter.overdue ? inStatesTagged('overdue') : notInStatesTagged('overdue'))
   if (filter.missingReport) {
     const period = JSON.stringify([{ period: filter.missingReport }])
     query = query

@@ -12,6 +12,7 @@ import { pendingTimersAfter } from './effects.js'
 import { loadFacts } from './facts.js'
 import { creationNeeds, planStart, type StartProject } from './plan.js'
 import { writeTransitions } from './write.js'
+import { validationFailed } from '../errors.js'
 
 /** Creates a project in its machine's initial state, after the machine's creation rules (I1, I7). */
 export async function startProject(
@@ -52,7 +53,12 @@ export async function startPromotionOfSystem(
 ) {
   const system = await getSystem(executor, systemId)
   const sourcePractice = { projectId: system.source_project_id, systemId: system.id, description: system.title }
-  const declaration = Object.assign({}, input.declaration, { title: input.title ?? `${system.title}推广`, sourcePractice })
+  const title = input.title ?? (input.declaration?.title as string | undefined) ?? `${system.title}推广`
+  // The source is the system: a declaration naming another source is refused rather than overwritten.
+  if (input.declaration && 'sourcePractice' in input.declaration) {
+    throw validationFailed('the source practice of a project seeded from a system is that system', [{ path: 'body.declaration.sourcePractice', message: 'not allowed here' }])
+  }
+  const declaration = Object.assign({}, input.declaration, { title, sourcePractice })
   const started = await startProject(engine, { type: 'promotion', organizationId: input.organizationId, year: input.year, declaration }, actor, principal, executor)
   return Object.assign(started, { sourcePractice })
 }

@@ -36,7 +36,8 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     ids.implementing = await api.project('innovation', east, 2026, pathTo.implementing)
     ids.review = await api.project('innovation', school, 2026, pathTo.underReview)
     ids.draft = await api.project('promotion', east, 2026)
-    ids.foundation = await api.project('foundation', school, 2026, pathTo.planning)
+    // Declared in May, after the March deadline: let in late (准予补报) first.
+    ids.foundation = await api.project('foundation', school, 2026, [{ type: 'ALLOW_LATE_DECLARATION', reason: '准予补报' }, ...pathTo.planning!])
     // A foundation draft made in May is past the March deadline: the scheduler's next sweep makes it 逾期未申报.
     ids.overdue = await api.project('foundation', east, 2026, [], { title: '五月才起草的基础项目' })
     await api.advance('2026-05-01T02:00:01.000Z')

@@ -1,3 +1,4 @@
+import type { ManualClock } from '../../src/engine/clock.js'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectTypes } from '../../machines/index.js'
@@ -23,18 +24,24 @@ describe.each(databaseKinds)('re-planning timers, on %s', (kind) => {
   let database: TestDatabase
   let app: FastifyInstance
   let engine: Engine
+  let clock: ManualClock
   let api: ReturnType<typeof client>
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
     await seedProgramme(database.db, [2026, 2027])
     // February: every state is reachable before any deadline of the year has passed.
-    ;({ app, engine } = await createTestApp(database, { start: '2026-02-01T00:00:00.000Z' }))
+    ;({ app, engine, clock } = await createTestApp(database, { start: '2026-02-01T00:00:00.000Z' }))
     api = client(app)
     const deadlineEvents = new Set(['DECLARATION_DEADLINE', 'RESUBMISSION_DEADLINE', 'PROGRESS_REPORT_DUE', 'ACCEPTANCE_DEADLINE'])
+    // A deadline's event, as the scheduler sends it: after the project was created (a millisecond later at least).
+    const sendAsScheduler = (id: string, step: Step) => {
+      clock.advanceBy(1)
+      return engine.send(id, step, { actor: 'scheduler' })
+    }
     const drive = async (id: string, steps: Step[]) => {
       for (const step of steps) {
-        if (deadlineEvents.has(step.type)) await engine.send(id, step, { actor: 'scheduler' })
+        if (deadlineEvents.has(step.type)) await sendAsScheduler(id, step)
         else await api.send(id, step)
       }
     }

@@ -45,7 +45,7 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
       await api.advance('2026-03-25T02:00:00.000Z')
       for (const id of [ids.resubmits, ids.lapses]) await api.send(id!, { type: 'RETURN_FOR_REVISION', opinion: '目标需量化' })
       expect(await timersOf(ids.lapses!)).toEqual([
-        expect.objectContaining({ kind: 'resubmissionDeadline', dueAt: '2026-04-09T16:00:00.000Z', event: { type: 'RESUBMISSION_DEADLINE' } }),
+        expect.objectContaining({ kind: 'resubmissionDeadline', dueAt: '2026-04-09T16:00:00.000Z', event: { type: 'RESUBMISSION_DEADLINE', roundClosedAt: '2026-03-31T16:00:00.000Z' } }),
       ])
     })
 
@@ -170,6 +170,10 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
       expect(project.items[0].awardedAt).toBe('2027-01-09T16:00:00.000Z')
       const organization = await api.ok('POST', '/api/v1/commendations', { ...base, recipientType: 'organization', organizationId: passedOrg })
       expect(organization.items[0].basis).toEqual({ organizationId: passedOrg, projects: [expect.objectContaining({ projectId: accepted, grade: 'excellent' })] })
+      // The assessment of the year it is awarded for: the 2027 project does not carry a 2026 commendation.
+      const otherYear = await post('/api/v1/commendations', { ...base, year: 2026, recipientType: 'project', organizationId: passedOrg, projectId: accepted })
+      expect(otherYear.statusCode).toBe(422)
+      expect(otherYear.json().details.rules[0]).toMatchObject({ rule: 'commendationRestsOnPassingEvaluation', projectYear: 2027, year: 2026 })
       const worker = await post('/api/v1/commendations', { ...base, recipientType: 'worker', workerName: '党务工作者甲', organizationId: org })
       expect(worker.statusCode).toBe(422)
       expect(rules(worker.json())).toEqual(['commendationRestsOnPassingEvaluation'])
@@ -217,7 +221,7 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
     it('refuses an unknown project, a project not accepted, and an unknown town system, at creation', async () => {
       const unaccepted = ids.noPlan!
       for (const [source, problem] of [
-        [{ projectId: '00000000-0000-4000-8000-000000000000' }, 'sourceProjectUnknown'],
+        [{ projectId: '00000000-0000-4000-8000-000000000000' }, 'sourceProjectNotAccepted'],
         [{ projectId: unaccepted }, 'sourceProjectNotAccepted'],
         [{ systemId: '00000000-0000-4000-8000-000000000000' }, 'sourceSystemUnknown'],
       ] as const) {
@@ -277,6 +281,64 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
       expect(answer.state).toBe('acceptanceRequested')
       expect(answer.context.overdue).toEqual([{ deadline: 'acceptanceDeadline', at: '2027-06-23T16:00:00.000Z' }])
       expect(answer.context.acceptanceRequests.at(-1).late).toBe(true)
+    })
+  })
+
+  describe('8. what the forms do not define is refused, at every depth', () => {
+    it('refuses unknown fields inside the declaration and events, links that are not http(s), extensions past the programme years', async () => {
+      const base = { type: 'innovation', organizationId: org, year: 2027 }
+      for (const declaration of [
+        { title: '嵌套字段', firstResponsible: { name: '王书记', idCard: '110' } },
+        { title: '嵌套字段', targets: [{ indicator: '参与率', value: 90, unit: '%', secret: 1 }] },
+      ]) {
+        const response = await post('/api/v1/projects', { ...base, declaration })
+        expect(response.statusCode, response.body).toBe(400)
+        expect(response.json().code).toBe('VALIDATION_FAILED')
+      }
+      const id = await api.project('innovation', org, 2027, pathTo.implementing)
+      const before = (await api.get(id)).version
+      for (const step of [
+        { type: 'RECORD_LEDGER_ENTRY', date: '2027-06-20', content: '台账', evidence: [{ description: '照片', secret: 'x' }] },
+        { type: 'RECORD_LEDGER_ENTRY', date: '2027-06-20', content: '台账', evidence: [{ description: '照片', url: 'javascript:alert(1)' }] },
+        { type: 'GRANT_EXTENSION', until: '9999-12-31', reason: '太远' },
+      ]) {
+        const response = await event(id, step)
+        expect(response.statusCode, `${step.type}: ${response.body}`).toBeGreaterThanOrEqual(400)
+        expect(response.statusCode).toBeLessThan(500)
+      }
+      expect((await api.get(id)).version).toBe(before)
+      const calendar = await app.inject({ method: 'PUT', url: '/api/v1/calendars/2028', payload: { progressMeetings: [{ foo: 1 }, {}] } })
+      expect(calendar.statusCode).toBe(400)
+      expect((await api.ok('GET', '/api/v1/calendars/2028')).stored).toBe(false)
+    })
+
+    it('overdue=false lists exactly the projects that are not overdue', async () => {
+      const all = (await api.ok('GET', '/api/v1/projects?year=2026&limit=200')).items.map((p: { id: string }) => p.id)
+      const overdue = (await api.ok('GET', '/api/v1/projects?year=2026&overdue=true&limit=200')).items.map((p: { id: string }) => p.id)
+      const not = (await api.ok('GET', '/api/v1/projects?year=2026&overdue=false&limit=200')).items.map((p: { id: string }) => p.id)
+      expect(overdue.length).toBeGreaterThan(0)
+      expect(not.length).toBeGreaterThan(0)
+      expect([...overdue, ...not].sort()).toEqual([...all].sort())
+    })
+  })
+
+  describe('9. a declaration deadline moved later', () => {
+    it('binds the electives created before the new deadline, which were supplementary under the old one (R9)', async () => {
+      // 24 June 2027: past 2027's March deadline, an elective is supplementary and has no deadline.
+      const early = await api.project('innovation', await api.organization('延后村党支部'), 2027)
+      expect(await timersOf(early)).toEqual([])
+      const changed = await api.ok('PUT', '/api/v1/calendars/2027', {
+        declarationDeadline: '2027-07-10',
+        progressMeetings: [{ reportDueAt: '2027-08-01', meetingAt: '2027-08-08T09:00:00+08:00' }, {}],
+        acceptanceDeadline: '2027-12-31',
+      })
+      expect(changed.rescheduledTimers).toBeGreaterThan(0)
+      expect(await timersOf(early)).toEqual([expect.objectContaining({ kind: 'declarationDeadline', dueAt: '2027-07-10T16:00:00.000Z' })])
+      await api.advance('2027-07-11T00:00:00.000+08:00')
+      expect(await api.state(early)).toBe('overdueDeclaration')
+      // Created after the new deadline: supplementary, free of it.
+      const later = await api.project('innovation', await api.organization('更晚村党支部'), 2027)
+      expect(await timersOf(later)).toEqual([])
     })
   })
 })

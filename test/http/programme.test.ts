@@ -140,7 +140,8 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
   it('R9: a foundation declaration’s targets may not fall below last year’s; the refusal shows last year’s values', async () => {
     const org = await api.organization('逐年提高党支部')
     const target = (value: number) => ({ ...declarations.foundation, targets: [{ indicator: '党员组织生活参与率', value, unit: '%' }] })
-    await api.project('foundation', org, 2025, pathTo.underReview, target(90))
+    // Last year's project, recorded now: its March deadline passed, so it is declared as allowed late (准予补报).
+    await api.project('foundation', org, 2025, [{ type: 'ALLOW_LATE_DECLARATION', reason: '补录上一年度' }, ...pathTo.underReview!], target(90))
     const lowered = await api.project('foundation', org, 2026, [], target(85))
     const refusal = (await submitted(lowered, { type: 'SUBMIT' })).json()
     expect(refusal.details.rules).toEqual([

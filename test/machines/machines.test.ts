@@ -193,11 +193,17 @@ describe('deadline guards', () => {
   it('inAnnualRound: the declaration deadline spares supplementary and late-allowed declarations (R7, R9)', () => {
     const deadline = d.event({ type: 'DECLARATION_DEADLINE' })
     expect(d.start().can(deadline)).toBe(true)
+    // Created when the round closed (the deadline event's instant): an elective is supplementary; a foundation project never is.
     const supplementary = d.definition.machine.resolveState({
       value: 'draft',
-      context: { ...d.start().context, supplementary: true },
+      context: { ...d.start().context, startedAt: '2026-05-01T00:00:00.000Z' },
     })
-    expect(supplementary.can(deadline)).toBe(false)
+    expect(supplementary.can(deadline)).toBe(!d.definition.spec.supplementaryDeclarations)
+    const createdJustBefore = d.definition.machine.resolveState({ value: 'draft', context: { ...d.start().context, startedAt: '2026-04-30T23:59:59.999Z' } })
+    expect(createdJustBefore.can(deadline)).toBe(true)
+    // A project from before creation instants were kept: the flag it was created with.
+    const legacy = d.definition.machine.resolveState({ value: 'draft', context: { ...d.start().context, startedAt: undefined, supplementary: true } })
+    expect(legacy.can(deadline)).toBe(!d.definition.spec.supplementaryDeclarations)
     const allowedLate = d.run(pathTo.overdueDeclaration!.concat(stepFor('ALLOW_LATE_DECLARATION', 'draft')))
     expect(allowedLate.value).toBe('draft')
     expect(allowedLate.can(deadline)).toBe(false)

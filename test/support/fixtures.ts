@@ -98,6 +98,7 @@ export const payloads = {
   DECLINE_PROMOTION: { reason: '适用范围有限' },
   CLOSE: { note: '项目结项' },
   DECLARATION_DEADLINE: {},
+  RESUBMISSION_DEADLINE: { roundClosedAt: '2026-03-31T16:00:00.000Z' },
   ALLOW_LATE_DECLARATION: { reason: '村两委换届，准予补报' },
   PROGRESS_REPORT_DUE: { period: '2026-H1' },
   RECORD_MEETING_GUIDANCE: { period: '2026-H1', guidance: '加快台账规范化' },

@@ -29,7 +29,7 @@ const when = z
 const calendarChange = z.strictObject({
   declarationDeadline: when.optional(),
   progressMeetings: z
-    .array(z.object({ meetingAt: when.optional(), reportDueAt: when.optional() }))
+    .array(z.strictObject({ meetingAt: when.optional(), reportDueAt: when.optional() }))
     .length(2)
     .optional()
     .describe('first and second half of the year'),

@@ -12,8 +12,8 @@ const weight = z.number().min(0).max(1)
 const threshold = z.number().min(0).max(100)
 
 const policy = z.strictObject({
-  weights: z.object(Object.fromEntries(indicatorNames.map((n) => [n, weight])) as Record<IndicatorName, typeof weight>),
-  thresholds: z.object({ excellent: threshold, good: threshold, pass: threshold }),
+  weights: z.strictObject(Object.fromEntries(indicatorNames.map((n) => [n, weight])) as Record<IndicatorName, typeof weight>),
+  thresholds: z.strictObject({ excellent: threshold, good: threshold, pass: threshold }),
 })
 
 /** Weights and thresholds per year and project type (R14 "分类分级"); defaults until a year sets its own. */

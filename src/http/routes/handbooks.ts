@@ -15,7 +15,7 @@ const newVersion = z.strictObject({
   title: text(200),
   items: z
     .array(
-      z.object({
+      z.strictObject({
         code: text(100).describe('item number, e.g. V-01'),
         categories: z
           .array(z.enum(organizationCategories))

@@ -186,7 +186,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
             .enum(['true', 'false'])
             .optional()
             .transform((v) => (v === undefined ? undefined : v === 'true'))
-            .describe('true: only overdue declarations and acceptances'),
+            .describe('true: only projects whose state is tagged overdue; false: only the others'),
           missingReport: z
             .string()
             .regex(/^\d{4}-H[12]$/)
