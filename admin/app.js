@@ -3,7 +3,12 @@ import mermaid from './vendor/mermaid/mermaid.esm.min.mjs'
 import { api, ApiError, query, token } from './api.js'
 import { label, lang, setLanguage, t } from './i18n.js'
 
-const types = ['foundation', 'innovation', 'promotion']
+/** A project type's name: the console's translation if it has one, else the name its machine gives (a new type needs no console code). */
+const typeName = (type, machineLabel) => {
+  const translated = t(`types.${type}`)
+  return translated === `types.${type}` ? label(machineLabel ?? type, type) : translated
+}
+
 const categories = ['village', 'organ', 'school', 'social', 'enterprise']
 const phases = ['declaration', 'approval', 'implementation', 'acceptance', 'promotion']
 const cjk = getComputedStyle(document.documentElement).fontFamily
@@ -169,7 +174,7 @@ async function projectsView() {
       },
     },
     h('label', {}, t('year'), h('input', { name: 'year', type: 'number', value: filters.year })),
-    h('label', {}, t('type'), select('type', types.map((x) => [x, t(`types.${x}`)]), filters.type)),
+    h('label', {}, t('type'), select('type', machines.items.map((m) => [m.type, typeName(m.type, m.label)]), filters.type)),
     h('label', {}, t('state'), select('state', states.map((s) => [s.id, label(s.label, s.id)]), filters.state)),
     h('label', {}, t('phase'), select('phase', phases.map((x) => [x, t(`phases.${x}`)]), filters.phase)),
     h('label', {}, t('organization'), select('organizationId', organizations.items.map((o) => [o.id, o.name]), filters.organizationId)),
@@ -186,7 +191,7 @@ async function projectsView() {
       body.append(
         h('tr', { 'data-id': p.id },
           h('td', {}, h('a', { href: `#/project/${p.id}` }, p.title)),
-          h('td', {}, t(`types.${p.type}`)),
+          h('td', {}, typeName(p.type, p.typeLabel)),
           h('td', {}, p.organizationName),
           h('td', {}, h('span', { class: `badge${p.stateTags.includes('overdue') ? ' warn' : ''}` }, label(p.stateLabel, p.state))),
           h('td', {}, t(`phases.${p.phase}`)),
@@ -229,7 +234,7 @@ async function projectView(id) {
       h('p', {},
         h('span', { class: 'badge', id: 'project-state' }, label(project.stateLabel, project.state)), ' ',
         h('span', { class: 'badge' }, t(`phases.${project.phase}`)), ' ',
-        h('span', { class: 'badge' }, t(`types.${project.type}`)), ' ',
+        h('span', { class: 'badge' }, typeName(project.type, project.typeLabel)), ' ',
         h('span', { class: 'muted' }, `${organization.name} · ${project.year} · ${t('version')} ${project.version}`))),
     h('div', { class: 'grid' },
       h('section', { class: 'card' }, h('h3', {}, t('project.events')),
@@ -273,7 +278,7 @@ async function yearView() {
     api(`/projects${query({ year: y, missingReport: `${y}-H2`, limit: 200 })}`),
     api(`/calendars/${y}`),
   ])
-  const projectRows = (page) => page.items.map((p) => [h('a', { href: `#/project/${p.id}` }, p.title), p.organizationName, t(`types.${p.type}`)])
+  const projectRows = (page) => page.items.map((p) => [h('a', { href: `#/project/${p.id}` }, p.title), p.organizationName, typeName(p.type, p.typeLabel)])
   show(
     h('h2', {}, t('year.title'), ` · ${y}`),
     h('section', { class: 'card', id: 'compliance' }, h('h3', {}, t('year.compliance'),
