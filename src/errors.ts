@@ -12,6 +12,12 @@ export class Refusal extends Error {
     super(message)
     this.name = 'Refusal'
   }
+
+  /**
+   * Work the refused request did that must stand although the refusal rolls its transaction back
+   * (a deadline that had passed, fired first): whoever rolls back runs it afterwards.
+   */
+  afterRollback?: () => Promise<unknown>
 }
 
 export const notFound = (what: string, id: string, code = 'NOT_FOUND') =>

@@ -4,6 +4,7 @@ import type { ProjectRow } from '../db/tables/project.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 import { loadCalendars, lockCalendarsShared } from '../domain/calendars.js'
 import { authorize } from './authorize.js'
+import { Refusal } from '../errors.js'
 import type { EngineContext } from './engine.js'
 import { pendingTimersAfter } from './effects.js'
 import { loadFacts } from './facts.js'
@@ -61,12 +62,33 @@ export async function sendWithin(
   sendOptions: SendOptions,
 ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
   let loaded = await loadProjectForEvent(trx, projectId, engine.calendarDefaults, { lock: true })
+  let firedEarly = false
   if (hasDueTimers(loaded, engine.clock.now())) {
     // A deadline passed and the sweep has not come yet: it is applied first, as the sweep would (I4).
     authorize(loaded.project, raw, Object.assign({}, sendOptions, { expectedVersion: undefined }))
     engine.logTransitions(await fireDueTimersOfProject(engine, trx, projectId))
+    firedEarly = true
     loaded = await loadProjectForEvent(trx, projectId, engine.calendarDefaults, { lock: true })
   }
+  try {
+    return await planAndWrite(engine, trx, loaded, raw, sendOptions)
+  } catch (error) {
+    // Refused: the deadlines fired in this transaction go with its rollback; they are fired again after it.
+    if (firedEarly && error instanceof Refusal) {
+      error.afterRollback = async () =>
+        engine.logTransitions(await engine.db.transaction().execute((again) => fireDueTimersOfProject(engine, again, projectId)))
+    }
+    throw error
+  }
+}
+
+async function planAndWrite(
+  engine: EngineContext,
+  trx: Executor,
+  loaded: LoadedProject,
+  raw: { type: string } & Record<string, unknown>,
+  sendOptions: SendOptions,
+): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
   let plan = await planLoaded(engine, trx, loaded, raw, sendOptions)
   if (setsCalendarTimers(plan)) {
     // Planned again under the calendars' lock, from calendars read after it was granted.
@@ -127,7 +149,14 @@ export async function sendEvent(
       engine.logTransitions(await db.transaction().execute((trx) => fireDueTimersOfProject(engine, trx, projectId)))
       sent = await fast()
     }
-    if (sent === undefined || sent === DEADLINE_PASSED) sent = await db.transaction().execute((trx) => sendWithin(engine, trx, projectId, raw, sendOptions))
+    if (sent === undefined || sent === DEADLINE_PASSED) {
+      try {
+        sent = await db.transaction().execute((trx) => sendWithin(engine, trx, projectId, raw, sendOptions))
+      } catch (error) {
+        if (error instanceof Refusal && error.afterRollback) await error.afterRollback()
+        throw error
+      }
+    }
   }
   const { plan, timers } = sent
   engine.logTransitions([plan])

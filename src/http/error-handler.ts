@@ -101,6 +101,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const requestId = String(request.id)
     if (error instanceof Refusal) {
+      // Run by the idempotency layer once it has rolled the keyed request's transaction back.
+      if (error.afterRollback) request.afterRollback = error.afterRollback
       return reply.code(error.statusCode).send({
         statusCode: error.statusCode,
         code: error.code,

@@ -40,6 +40,8 @@ interface KeyedRequest {
 declare module 'fastify' {
   interface FastifyRequest {
     idempotency: KeyedRequest | null
+    /** Work a refusal asks to stand although its transaction is rolled back (errors.ts `afterRollback`). */
+    afterRollback?: () => Promise<unknown>
   }
   interface FastifyContextConfig {
     /**
@@ -57,6 +59,15 @@ interface StoredResponse {
 
 /** Where a route's reads and writes go: the keyed request's transaction, or the database. */
 export const executorOf = (request: FastifyRequest, db: DB): Executor => request.idempotency?.trx ?? db
+
+/** What a refused request did that must stand (a passed deadline fired first), done again now that its transaction is gone. */
+const standAfterRollback = async (request: FastifyRequest) => {
+  const work = request.afterRollback
+  request.afterRollback = undefined
+  if (!work) return
+  // The sweep would do it anyway: a failure here is logged, and the refusal is still answered.
+  await work().catch((error: unknown) => request.log.warn({ err: error }, 'deadline firing after a refused keyed request failed'))
+}
 
 const finish = async (trx: ControlledTransaction<Database>, how: 'commit' | 'rollback') => {
   if (trx.isCommitted || trx.isRolledBack) return
@@ -136,6 +147,7 @@ export const idempotency = fp(async (app: FastifyInstance, options: { db: DB; cl
       return payload
     }
     await finish(keyed.trx, 'rollback')
+    await standAfterRollback(request)
     // A failure of ours is not an answer: let the retry do the work. Nor is a refusal that says to
     // retry (Retry-After: a race lost, the database away). Any other refusal is replayed.
     if (reply.statusCode < 500 && reply.getHeader('retry-after') === undefined && typeof payload === 'string') {
@@ -153,7 +165,9 @@ export const idempotency = fp(async (app: FastifyInstance, options: { db: DB; cl
     const keyed = request.idempotency
     if (!keyed) return done()
     request.idempotency = null
-    finish(keyed.trx, 'rollback').then(() => done(), () => done())
+    finish(keyed.trx, 'rollback')
+      .then(() => standAfterRollback(request))
+      .then(() => done(), () => done())
   }
 
   // Only POST routes carry the hooks, ahead of the route's own, so that other requests pay nothing.

@@ -267,6 +267,11 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
       const response = await app.inject({ method: 'POST', url: `/api/v1/projects/${keyed.id}/events`, payload: { type: 'SUBMIT' }, headers: { 'idempotency-key': `late-${keyed.id}` } })
       expect(response.statusCode, response.body).toBe(409)
       expect(response.json().details.state).toBe('overdueDeclaration')
+      // The refusal rolled the keyed request's transaction back; the deadline stands all the same.
+      expect(await api.state(keyed.id)).toBe('overdueDeclaration')
+      expect((await api.history(keyed.id)).map((h) => h.event)).toEqual(['CREATE', 'DECLARATION_DEADLINE'])
+      const replayed = await app.inject({ method: 'POST', url: `/api/v1/projects/${keyed.id}/events`, payload: { type: 'SUBMIT' }, headers: { 'idempotency-key': `late-${keyed.id}` } })
+      expect([replayed.statusCode, replayed.headers['idempotent-replayed']]).toEqual([409, 'true'])
     })
 
     it('a calendar moved into the past: a request for acceptance after the new deadline is late', async () => {
