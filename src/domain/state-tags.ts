@@ -7,10 +7,19 @@ import { statesTagged, type StateTag } from '../../machines/index.js'
  * carries the tag. A new state or type is selected by its tags the day it ships.
  */
 export function inStatesTagged(tag: StateTag, table = 'project'): RawBuilder<boolean> {
-  const triples = statesTagged(tag)
-  if (triples.length === 0) return sql<boolean>`false`
-  const values = sql.join(triples.map((t) => sql`(${sql.lit(t.type)}, ${sql.lit(t.version)}, ${sql.lit(t.state)})`))
+  const values = tripleList(tag)
+  if (values === null) return sql<boolean>`false`
   return sql<boolean>`((${sql.ref(`${table}.type`)}, ${sql.ref(`${table}.machine_version`)}, ${sql.ref(`${table}.state`)}) in (${values}))`
+}
+
+/** The tag's triples as SQL literals: the registry does not change while the service runs, so built once per tag. */
+const triplesByTag = new Map<StateTag, RawBuilder<unknown> | null>()
+function tripleList(tag: StateTag): RawBuilder<unknown> | null {
+  if (!triplesByTag.has(tag)) {
+    const triples = statesTagged(tag)
+    triplesByTag.set(tag, triples.length ? sql.join(triples.map((t) => sql`(${sql.lit(t.type)}, ${sql.lit(t.version)}, ${sql.lit(t.state)})`)) : null)
+  }
+  return triplesByTag.get(tag)!
 }
 
 export function notInStatesTagged(tag: StateTag, table = 'project'): RawBuilder<boolean> {

@@ -33,10 +33,7 @@ export interface EstablishedSystem {
   effectiveDate: string
 }
 
-export function actionEffects(
-  actions: readonly ActionLike[],
-  _now: Date,
-): { timers: TimerOp[]; outbox: OutboxMessage[]; systems: EstablishedSystem[] } {
+export function actionEffects(actions: readonly ActionLike[]): { timers: TimerOp[]; outbox: OutboxMessage[]; systems: EstablishedSystem[] } {
   const timers: TimerOp[] = []
   const outbox: OutboxMessage[] = []
   const systems: EstablishedSystem[] = []

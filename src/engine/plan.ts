@@ -147,7 +147,7 @@ export function planStart(
     created_at: now,
     updated_at: now,
   }
-  const effects = actionEffects(actions, now)
+  const effects = actionEffects(actions)
   const event = { type: 'CREATE', organizationId: organization.id, year: input.year, supplementary, declaration }
   return {
     project,
@@ -259,7 +259,7 @@ export function planChecked(
     version: project.version + 1,
     updated_at: now,
   }
-  const effects = actionEffects(actions, now)
+  const effects = actionEffects(actions)
   const deadlines = deadlineEffects(
     { kinds: deadlinesOf(definition, from), desired: desiredTimers(definition, snapshot, project.year, calendarOf) },
     { kinds: deadlinesOf(definition, state), desired: desiredTimers(definition, next, project.year, calendarOf) },

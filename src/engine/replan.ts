@@ -7,7 +7,7 @@ import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from
 import { desiredTimers, type DesiredTimer } from './deadlines.js'
 import { calendarYearsOf } from './load.js'
 import { definitionOf, restoreSnapshot } from './snapshot.js'
-import { rowsOf, upsertTimers } from './write.js'
+import { deleteTimers, upsertTimers } from './write.js'
 import type { WrittenRow } from '../db/recordset.js'
 import type { TimerTable } from '../db/tables/timer.js'
 
@@ -53,7 +53,11 @@ export async function replanTimers(
        limit ${BATCH}`.execute(db)
     if (rows.length === 0) return result
     after = rows.at(-1)!.id
-    const calendarOf = calendarLookup(await findCalendars(db, rows.flatMap(calendarYearsOf)), calendarDefaults)
+    // The calendars the batch reads stay as read until commit, as a transition holds them (a calendar
+    // change already holds its year exclusively in this transaction, which a shared lock of its own does not wait on).
+    const years = rows.flatMap(calendarYearsOf)
+    await lockCalendarsShared(db, years)
+    const calendarOf = calendarLookup(await findCalendars(db, years), calendarDefaults)
     const deletes: Array<{ project_id: string; key: string }> = []
     const sets: Array<WrittenRow<TimerTable>> = []
     for (const { timers, ...project } of rows) {
@@ -71,10 +75,7 @@ export async function replanTimers(
     }
     result.projects += rows.length
     result.changed += deletes.length + sets.length
-    if (deletes.length) {
-      await sql`delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
-                 where t.project_id = k.project_id and t.key = k.key`.execute(db)
-    }
+    if (deletes.length) await deleteTimers(deletes).execute(db)
     if (sets.length) await upsertTimers(sets).execute(db)
   }
 }
@@ -85,14 +86,12 @@ const unchanged = (d: DesiredTimer, t: { kind: string; event: unknown; due_at: D
 /**
  * Carries out the re-plans migrations requested (replan_request), once: the requests are taken
  * and the timers re-planned in one transaction, so a crash leaves the request for the next start
- * and a second process finds nothing left to do. Calendars are held shared, as a transition holds them.
+ * and a second process finds nothing left to do.
  */
 export async function carryOutReplanRequests(db: DB, calendarDefaults: CalendarDefaults, now: Date): Promise<ReplanResult | null> {
   return db.transaction().execute(async (trx) => {
     const taken = await trx.deleteFrom('replan_request').returning('id').execute()
     if (taken.length === 0) return null
-    const years = await trx.selectFrom('project').select('year').distinct().execute()
-    await lockCalendarsShared(trx, years.flatMap((y) => [y.year, y.year + 1]))
     return replanTimers(trx, calendarDefaults, {}, now)
   })
 }

@@ -35,7 +35,15 @@ export interface TransitionResult {
 /** The fast path's answer when the project has a timer already due: its deadline comes first. */
 const DEADLINE_PASSED = Symbol('deadline passed')
 
-const hasDueTimers = (loaded: LoadedProject, now: Date) => loaded.timers.some((t) => t.due_at <= now)
+/**
+ * Has a deadline of the project passed with its timer still pending? Only a caller who may send to
+ * the project sets such deadlines going (its If-Match is checked on the project as they leave it).
+ */
+function passedDeadlines(loaded: LoadedProject, now: Date, raw: { type: string } & Record<string, unknown>, sendOptions: SendOptions): boolean {
+  if (!loaded.timers.some((t) => t.due_at <= now)) return false
+  authorize(loaded.project, raw, Object.assign({}, sendOptions, { expectedVersion: undefined }))
+  return true
+}
 
 /** Does the transition set a timer whose instant comes from a calendar (or an extension of it)? */
 const setsCalendarTimers = (plan: PlannedTransition) => plan.timers.some((op) => op.op === 'set')
@@ -63,9 +71,8 @@ export async function sendWithin(
 ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] }> {
   let loaded = await loadProjectForEvent(trx, projectId, engine.calendarDefaults, { lock: true })
   let firedEarly = false
-  if (hasDueTimers(loaded, engine.clock.now())) {
+  if (passedDeadlines(loaded, engine.clock.now(), raw, sendOptions)) {
     // A deadline passed and the sweep has not come yet: it is applied first, as the sweep would (I4).
-    authorize(loaded.project, raw, Object.assign({}, sendOptions, { expectedVersion: undefined }))
     engine.logTransitions(await fireDueTimersOfProject(engine, trx, projectId))
     firedEarly = true
     loaded = await loadProjectForEvent(trx, projectId, engine.calendarDefaults, { lock: true })
@@ -116,11 +123,7 @@ async function sendIfUnchanged(
   sendOptions: SendOptions,
 ): Promise<{ plan: PlannedTransition; timers: PendingTimer[] } | undefined | typeof DEADLINE_PASSED> {
   const loaded = await loadProjectForEvent(executor, projectId, engine.calendarDefaults, { lock: false })
-  if (hasDueTimers(loaded, engine.clock.now())) {
-    // Only a caller who may send to the project sets its passed deadlines going.
-    authorize(loaded.project, raw, Object.assign({}, sendOptions, { expectedVersion: undefined }))
-    return DEADLINE_PASSED
-  }
+  if (passedDeadlines(loaded, engine.clock.now(), raw, sendOptions)) return DEADLINE_PASSED
   const plan = await planLoaded(engine, executor, loaded, raw, sendOptions)
   if (setsCalendarTimers(plan)) return undefined
   if (!(await writeTransitionIfUnchanged(executor, plan))) return undefined

@@ -5,7 +5,10 @@ import type { EngineContext } from './engine.js'
 import { calendarYearsOf } from './load.js'
 import { writeTransitions } from './write.js'
 import type { Executor } from '../db/database.js'
+import type { TimerRow } from '../db/tables/timer.js'
 import type { PlannedTransition } from './plan.js'
+
+const dueTimerOf = (t: TimerRow): DueTimer => ({ id: t.id, projectId: t.project_id, key: t.key, event: t.event as DueTimer['event'], dueAt: t.due_at })
 
 export interface FireResult {
   /** Timers claimed and deleted in this batch. */
@@ -32,13 +35,7 @@ export async function fireDueTimers(engine: EngineContext, limit: number): Promi
     // Firings set the next deadlines (the second half-year's report…) from the calendar: held as read until commit.
     await lockCalendarsShared(trx, years)
     const calendarOf = await loadCalendars(trx, years, calendarDefaults)
-    const queue: DueTimer[] = timers.map((t) => ({
-      id: t.id,
-      projectId: t.project_id,
-      key: t.key,
-      event: t.event as DueTimer['event'],
-      dueAt: t.due_at,
-    }))
+    const queue = timers.map(dueTimerOf)
     const { planned, consumed, skipped } = await planDueTimers(trx, projects, queue, { now, calendarOf, logger, maxSteps: limit * 10 })
     await writeTransitions(trx, planned, { consumedTimers: consumed })
     return { plans: planned, result: { claimed: consumed.length, fired: planned.length, skipped } }
@@ -62,7 +59,7 @@ export async function fireDueTimersOfProject(engine: EngineContext, trx: Executo
   const years = calendarYearsOf(project)
   await lockCalendarsShared(trx, years)
   const calendarOf = await loadCalendars(trx, years, engine.calendarDefaults)
-  const queue: DueTimer[] = timers.map((t) => ({ id: t.id, projectId, key: t.key, event: t.event as DueTimer['event'], dueAt: t.due_at }))
+  const queue = timers.map(dueTimerOf)
   const { planned, consumed } = await planDueTimers(trx, [project], queue, { now, calendarOf, logger: engine.logger, maxSteps: 100 })
   await writeTransitions(trx, planned, { consumedTimers: consumed })
   return planned

@@ -58,7 +58,7 @@ function finalTimerOps(writes: ProjectWrites): Array<TimerOp & { projectId: stri
   return collapseTimerOps([...consumedFirst, ...writes.plans.flatMap((p) => p.timers.map((t) => Object.assign({}, t, { projectId: p.project.id })))])
 }
 
-export const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
+const rowsOf = (rows: unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`
 
 // The columns each table is written with, typed over its table type (recordset.ts): a new column must be named here.
 const projectColumns: ColumnSqlTypes<ProjectTable> = {
@@ -76,6 +76,12 @@ const systemColumns: ColumnSqlTypes<TownSystemTable> = {
 }
 const outboxColumns: ColumnSqlTypes<OutboxTable> = {
   project_id: 'uuid', organization_id: 'uuid', topic: 'text', payload: 'jsonb', created_at: 'timestamptz',
+}
+
+/** Deletes timers by project and key: after a transition and in a re-plan. */
+export function deleteTimers(keys: ReadonlyArray<{ project_id: string; key: string }>, andGuard: RawBuilder<unknown> = sql``) {
+  return sql`delete from timer as t using ${rowsOf([...keys])} as k(project_id uuid, key text)
+     where t.project_id = k.project_id and t.key = k.key ${andGuard}`
 }
 
 /** Sets timers, replacing a project's timer of the same key: after a transition and in a re-plan. */
@@ -174,9 +180,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
   const timerOps = chunk.flatMap((w) => finalTimerOps(w).map((op) => ({ op, at: w.plans[0]?.at })))
   const deletes = timerOps.flatMap(({ op }) => (op.op === 'delete' ? [{ project_id: op.projectId, key: op.key }] : []))
   if (deletes.length) {
-    ctes.push(sql`timers_deleted as (
-      delete from timer as t using ${rowsOf(deletes)} as k(project_id uuid, key text)
-       where t.project_id = k.project_id and t.key = k.key ${andGuard})`)
+    ctes.push(sql`timers_deleted as (${deleteTimers(deletes, andGuard)})`)
   }
   const sets = timerOps.flatMap(({ op, at }): Array<WrittenRow<TimerTable>> =>
     op.op === 'set'

@@ -18,12 +18,12 @@ describe('effects of XState actions', () => {
 
   it('refuses a delayed raise: timers come only from calendar deadlines', () => {
     const [, actions] = initialTransition(reminder)
-    expect(() => actionEffects(actions, now)).toThrow(/deadlines come from the calendar/)
+    expect(() => actionEffects(actions)).toThrow(/deadlines come from the calendar/)
   })
 
   it('refuses a named machine action it does not carry out, rather than lose it', () => {
-    expect(() => actionEffects([{ type: 'announceSystem', params: { systemTitle: 'T' } }], now)).toThrow(/no machine action announceSystem/)
-    expect(actionEffects([{ type: 'establishSystem', params: { title: 'T', content: 'C', effectiveDate: '2026-12-01' } }], now).systems).toHaveLength(1)
+    expect(() => actionEffects([{ type: 'announceSystem', params: { systemTitle: 'T' } }])).toThrow(/no machine action announceSystem/)
+    expect(actionEffects([{ type: 'establishSystem', params: { title: 'T', content: 'C', effectiveDate: '2026-12-01' } }]).systems).toHaveLength(1)
   })
 })
 

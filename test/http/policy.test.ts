@@ -245,6 +245,14 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
       const submitted = await event(created.id, { type: 'SUBMIT' })
       expect(submitted.statusCode).toBe(422)
       expect(rules(submitted.json())).toEqual(['sourcePracticeExists'])
+      // Seeded from the system: its declaration's title is kept, and another source is refused, nothing created.
+      const seeded = await api.ok('POST', `/api/v1/systems/${system.id}/projects`, { organizationId: org, year: 2027, declaration: { title: '自拟推广项目名称' } })
+      expect((await api.get(seeded.id)).title).toBe('自拟推广项目名称')
+      expect(seeded.sourcePractice).toMatchObject({ projectId: solidified, systemId: system.id })
+      const before = (await api.ok('GET', `/api/v1/projects?organizationId=${org}&limit=200`)).items.length
+      const otherSource = await post(`/api/v1/systems/${system.id}/projects`, { organizationId: org, year: 2027, declaration: { sourcePractice: { description: '别的', systemId: system.id } } })
+      expect([otherSource.statusCode, otherSource.json().code]).toEqual([400, 'VALIDATION_FAILED'])
+      expect((await api.ok('GET', `/api/v1/projects?organizationId=${org}&limit=200`)).items.length).toBe(before)
       await api.send(created.id, { type: 'UPDATE_DECLARATION', declaration: { sourcePractice: { description: '来源做法', projectId: solidified } } })
       expect((await api.send(created.id, { type: 'SUBMIT', ...payloads.SUBMIT })).state).toBe('underReview')
     })
@@ -312,6 +320,9 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
         expect(response.statusCode).toBeLessThan(500)
       }
       expect((await api.get(id)).version).toBe(before)
+      // A webhook for a topic the service never publishes would wait for nothing: refused.
+      const webhook = await post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', secret: 'policy-secret-0123456789', topics: ['project.transitoned'] })
+      expect([webhook.statusCode, webhook.json().code]).toEqual([400, 'VALIDATION_FAILED'])
       const calendar = await app.inject({ method: 'PUT', url: '/api/v1/calendars/2028', payload: { progressMeetings: [{ foo: 1 }, {}] } })
       expect(calendar.statusCode).toBe(400)
       expect((await api.ok('GET', '/api/v1/calendars/2028')).stored).toBe(false)
