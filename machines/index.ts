@@ -1,4 +1,4 @@
-import { foundation } from './foundation/machine.js'
+import { foundation, foundationV1 } from './foundation/machine.js'
 import { innovation } from './innovation/machine.js'
 import { promotion } from './promotion/machine.js'
 import type { ProjectMachineDefinition } from './shared/lifecycle.js'
@@ -11,7 +11,7 @@ import { stateIds, stateTagsOf } from './shared/describe.js'
  * under a new version; instances keep the version they started on.
  */
 export const machineRegistry: Record<ProjectType, { current: number; versions: Record<number, ProjectMachineDefinition> }> = {
-  foundation: { current: foundation.spec.version, versions: { [foundation.spec.version]: foundation } },
+  foundation: { current: foundation.spec.version, versions: { [foundationV1.spec.version]: foundationV1, [foundation.spec.version]: foundation } },
   innovation: { current: innovation.spec.version, versions: { [innovation.spec.version]: innovation } },
   promotion: { current: promotion.spec.version, versions: { [promotion.spec.version]: promotion } },
 }
@@ -63,3 +63,5 @@ export type { DescribedState, MachineDescription, StateDescription, TransitionDe
 export { deadlineCandidates, firesAfter, RESUBMISSION_DAYS } from './shared/deadlines.js'
 export type { ProgrammeCalendar, ProgrammeCalendarOf } from './shared/deadlines.js'
 export { progressReportStatuses, periodsWith, type ProgressReportStatus } from './shared/progress.js'
+export { diffMachines, type MachineDiff } from './shared/version-diff.js'
+export { resolveStateMap, type StateMap, type StateMapProblem } from './shared/state-map.js'

@@ -9,6 +9,7 @@ import * as webhookOutage from './2026-12-01T01-00-webhook-outage.js'
 import * as serviceClock from './2026-12-01T02-00-service-clock.js'
 import * as outboxOrganization from './2026-12-01T03-00-outbox-organization.js'
 import * as programmeRules from './2026-12-02T00-00-programme-rules.js'
+import * as machineVersions from './2026-12-02T01-00-machine-versions.js'
 
 /** An explicit barrel, so migrations load the same way under tsx, vitest and tsc. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T02-00-service-clock': serviceClock,
   '2026-12-01T03-00-outbox-organization': outboxOrganization,
   '2026-12-02T00-00-programme-rules': programmeRules,
+  '2026-12-02T01-00-machine-versions': machineVersions,
 }

@@ -18,6 +18,8 @@ import { securityHeaders } from './http/security-headers.js'
 import { responseSerializer } from './http/serializer.js'
 import { healthRoutes } from './http/routes/health.js'
 import { machineRoutes } from './http/routes/machines.js'
+import { migrationRoutes } from './http/routes/migrations.js'
+import type { MigrationRunner } from './engine/migration-runner.js'
 import { organizationRoutes } from './http/routes/organizations.js'
 import { calendarRoutes } from './http/routes/calendars.js'
 import { clockRoutes } from './http/routes/clock.js'
@@ -45,6 +47,7 @@ export interface AppDeps {
   clock: Clock
   engine: Engine
   scheduler: Scheduler
+  migrations: MigrationRunner
   calendarDefaults: CalendarDefaults
   webhookPolicy: DestinationPolicy
 }
@@ -129,7 +132,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   await app.register(healthRoutes, { deps })
   await app.register(
     async (api) => {
-      await api.register(machineRoutes)
+      await api.register(machineRoutes, { deps })
+      await api.register(migrationRoutes, { deps })
       await api.register(organizationRoutes, { deps })
       await api.register(projectRoutes, { deps })
       await api.register(statsRoutes, { deps })

@@ -30,7 +30,7 @@ if (admin.token) {
 } else if (admin.created) {
   logger.info('ADMIN_TOKEN registered as an admin API token')
 }
-const { app, scheduler, dispatcher } = await createService({
+const { app, scheduler, dispatcher, migrations } = await createService({
   database,
   clock,
   logger,
@@ -73,6 +73,7 @@ async function shutdown(signal: string) {
   // Stop taking requests and firing timers, let what is in flight commit, then release the database.
   await app.close()
   await scheduler.stop()
+  await migrations.stop()
   await dispatcher.stop()
   await database.close()
   process.exit(0)
@@ -82,6 +83,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 await app.listen({ port: config.port, host: config.host })
 scheduler.start()
+migrations.start()
 dispatcher.start()
 logger.info(
   { database: database.kind, clock: clock.mode, docs: `http://${config.host}:${config.port}/docs` },

@@ -8,6 +8,8 @@ import { serviceDefaults } from './defaults.js'
 import { standardDefaults, type CalendarDefaults } from './calendar/year-calendar.js'
 import { createScheduler } from './scheduler/scheduler.js'
 import { createDispatcher } from './webhooks/dispatcher.js'
+import { createMigrationRunner } from './engine/migration-runner.js'
+import { recordCurrentVersions } from './domain/machine-versions.js'
 
 /** Wires engine, scheduler and HTTP app over one database; the server, tests and benchmarks share it. */
 export interface ServiceOptions {
@@ -20,6 +22,8 @@ export interface ServiceOptions {
   calendarDefaults?: CalendarDefaults
   bodyLimit?: number
   scheduler?: { intervalMs: number; batchSize: number }
+  /** How often running migrations are looked for (after a crash; a new one wakes the runner at once). */
+  migrationIntervalMs?: number
   corsOrigins?: readonly string[]
   rateLimitPerMinute?: number
   authFailuresPerMinute?: number
@@ -50,8 +54,11 @@ export async function createService(options: ServiceOptions) {
     logger,
     ...(options.scheduler ?? { intervalMs: 1000, batchSize: 500 }),
   })
+  // Since when each machine version is the one new projects start on (GET /machines/{type}/versions).
+  await recordCurrentVersions(database.db, clock.now())
+  const migrations = createMigrationRunner({ db: database.db, engine, logger, intervalMs: options.migrationIntervalMs ?? 1000 })
   const app = await buildApp(
-    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, calendarDefaults, webhookPolicy },
+    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, migrations, calendarDefaults, webhookPolicy },
     {
       bodyLimit: options.bodyLimit ?? serviceDefaults.bodyLimit,
       logger: options.httpLogger ?? false,
@@ -65,6 +72,8 @@ export async function createService(options: ServiceOptions) {
       checkResponses: options.checkResponses ?? false,
     },
   )
+  // A migration woken by a request polls on; closing the app stops it with the app's other work.
+  app.addHook('onClose', () => migrations.stop())
   const dispatcher = createDispatcher({
     db: database.db,
     clock: options.deliveryClock ?? systemClock,
@@ -73,5 +82,5 @@ export async function createService(options: ServiceOptions) {
     policy: webhookPolicy,
     ...(options.webhookOutageMs !== undefined ? { outageMs: options.webhookOutageMs } : {}),
   })
-  return { engine, scheduler, dispatcher, app }
+  return { engine, scheduler, dispatcher, migrations, app }
 }

@@ -1,4 +1,4 @@
-import { createProjectMachine } from '../shared/lifecycle.js'
+import { createProjectMachine, type ProjectMachineSpec } from '../shared/lifecycle.js'
 import { foundationDeclaration } from './declaration.js'
 
 /**
@@ -7,7 +7,7 @@ import { foundationDeclaration } from './declaration.js'
  * as a town-wide standard (经验纳入手册): the town's way of "solidifying into a system" for
  * foundation work.
  */
-export const foundation = createProjectMachine({
+const foundationSpec = {
   type: 'foundation',
   label: '基础强化型',
   // R5: the "1" of 1+X.
@@ -28,4 +28,17 @@ export const foundation = createProjectMachine({
   // R1: the handbook's items for the category; R9: raised year by year; R5: the "1" of 1+X.
   submitRules: ['handbookItemsCovered', 'targetsNotLowered'],
   creationRules: ['oneFoundationPerYear'],
-})
+  approval: 'review',
+} as const satisfies ProjectMachineSpec
+
+/** Version 1: declarations scored by the review group and approved, as elective projects are. Kept for the projects started on it. */
+export const foundationV1 = createProjectMachine(foundationSpec)
+
+/**
+ * Version 2 (docs/versions.md): the policy has foundation projects carried out "根据《手册》各版本所列
+ * 内容、标准参照执行", while its review procedure (五、工作流程) is written for the elective projects.
+ * A foundation declaration is therefore checked by the organization section against the handbook
+ * and filed (备案) — the review group does not score it, and it is not rejected: the "1" of 1+X is
+ * not optional, so what does not meet the handbook is returned for revision.
+ */
+export const foundation = createProjectMachine({ ...foundationSpec, version: 2, approval: 'filing' })

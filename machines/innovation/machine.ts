@@ -12,6 +12,7 @@ export const innovation = createProjectMachine({
   // R5: one of the X of 1+X.
   countsAs: 'x',
   version: 1,
+  approval: 'review',
   declaration: innovationDeclaration,
   // R14 default grading: replicability weighs more, since a pilot exists to produce experience others can copy.
   grading: {

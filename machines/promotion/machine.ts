@@ -11,6 +11,7 @@ export const promotion = createProjectMachine({
   // R5: one of the X of 1+X.
   countsAs: 'x',
   version: 1,
+  approval: 'review',
   declaration: promotionDeclaration,
   // R14 default grading: a rollout across the town must do better than a pass at 60.
   grading: {

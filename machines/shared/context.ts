@@ -31,7 +31,8 @@ export interface ProjectContext {
   reviews: Array<{ round: number; reviewer: string; score: number; opinion: string; by: string; at: string }>
   revisionRequests: Array<{ round: number; opinion: string; by: string; at: string }>
   decision: null | {
-    outcome: 'approved' | 'rejected'
+    /** filed: a foundation declaration checked against the handbook and filed by the organization section (备案). */
+    outcome: 'approved' | 'rejected' | 'filed'
     averageScore: number | null
     note: string
     by: string

@@ -25,6 +25,8 @@ export interface StateDescription {
   /** What the state means to the programme (vocabulary.ts `stateTags`). */
   tags: StateTag[]
   deadlines: Array<{ kind: DeadlineKind; label: string }>
+  /** Rules every project in this state satisfies; a migration into it checks them (docs/versions.md). */
+  holds: Array<{ name: string; label: string }>
 }
 
 export interface TransitionDescription {
@@ -93,6 +95,7 @@ export function describeMachine(definition: ProjectMachineDefinition): MachineDe
       final: node.type === 'final',
       tags: [...node.tags] as StateTag[],
       deadlines: (meta.deadlines ?? []).map((kind) => ({ kind, label: deadlineLabels[kind] })),
+      holds: (meta.holds ?? []).map((name) => ({ name, label: ruleLabel(name) })),
     }
   })
 

@@ -82,6 +82,7 @@ export const commonPayloads = {
   RESUBMIT: z.strictObject({}),
   APPROVE: z.strictObject({ note: z.string().trim().max(2000).optional() }),
   REJECT: z.strictObject({ reason: text(5000).describe('不予立项理由') }),
+  FILE_DECLARATION: z.strictObject({ note: z.string().trim().max(2000).optional().describe('备案意见') }),
   SUBMIT_PLAN: z.strictObject({ items: z.array(planItem).min(1).max(200) }),
   RECORD_LEDGER_ENTRY: z.strictObject({
     planItemId: z.string().max(20).optional().describe('the plan item this work served, e.g. P1'),
@@ -184,6 +185,7 @@ export function eventCatalog<D extends z.ZodObject>(draftDeclaration: D) {
     RESUBMIT: { label: '修改后重新提交', roles: org, payload: commonPayloads.RESUBMIT },
     APPROVE: { label: '批准立项', roles: admin, payload: commonPayloads.APPROVE },
     REJECT: { label: '不予立项', roles: admin, payload: commonPayloads.REJECT },
+    FILE_DECLARATION: { label: '对照手册审核备案（立项）', roles: admin, payload: commonPayloads.FILE_DECLARATION },
     SUBMIT_PLAN: { label: '提交实施方案', roles: org, payload: commonPayloads.SUBMIT_PLAN },
     RECORD_LEDGER_ENTRY: { label: '记录台账', roles: org, payload: commonPayloads.RECORD_LEDGER_ENTRY },
     SUBMIT_PROGRESS_REPORT: { label: '报送半年进展', roles: org, payload: commonPayloads.SUBMIT_PROGRESS_REPORT },

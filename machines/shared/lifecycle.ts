@@ -35,6 +35,13 @@ export interface ProjectMachineSpec {
    * declaration the declaration deadline does not bind? (Electives may; the foundation project may not.)
    */
   supplementaryDeclarations: boolean
+  /**
+   * How a submitted declaration becomes a project (五、工作流程): `review` — the review group scores
+   * it and the section approves or rejects it (立项评审); `filing` — the organization section checks
+   * it against the handbook and files it (备案), as the policy has foundation projects carried out
+   * by the handbook's items and standards (docs/versions.md).
+   */
+  approval: 'review' | 'filing'
 }
 
 /** Every type's creation and submission pass these: the form names the organization's secretary as first-responsible (R16). */
@@ -59,6 +66,38 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
   }
   const submitGuard = and([...commonSubmitRules, ...(spec.submitRules ?? [])])
   const creationRules: readonly RuleName[] = [...commonCreationRules, ...(spec.creationRules ?? [])]
+
+  const submitted = { holds: [...commonSubmitRules, ...(spec.submitRules ?? [])] }
+  // The states between submission and approval, by the type's approval procedure.
+  const approvalState = spec.approval === 'review' ? 'underReview' : 'filingReview'
+  const approvalStates =
+    spec.approval === 'review'
+      ? ({
+          underReview: {
+            tags: ['live', 'declared'],
+            meta: { label: '评审中', phase: 'approval', ...submitted },
+            on: {
+              RECORD_REVIEW: { guard: and(['reviewerInGroup', 'reviewerHasNotReviewed']), actions: 'recordReview' },
+              RETURN_FOR_REVISION: { target: 'returned', actions: 'recordRevisionRequest' },
+              APPROVE: { target: 'planning', guard: 'enoughReviews', actions: 'recordApproval' },
+              REJECT: { target: 'rejected', actions: 'recordRejection' },
+              WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+            },
+          },
+          rejected: { type: 'final', tags: ['final'], meta: { label: '不予立项', phase: 'approval' } },
+        } as const)
+      : ({
+          filingReview: {
+            tags: ['live', 'declared'],
+            meta: { label: '待审核备案', phase: 'approval', ...submitted },
+            on: {
+              // The handbook is read again when filed: a version withdrawn or amended since submission is caught.
+              FILE_DECLARATION: { target: 'planning', guard: and(['handbookItemsCovered', 'targetsNotLowered']), actions: 'recordFiling' },
+              RETURN_FOR_REVISION: { target: 'returned', actions: 'recordRevisionRequest' },
+              WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+            },
+          },
+        } as const)
 
   const machine = setup({
     types: {} as {
@@ -109,6 +148,10 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         return {
           decision: { outcome: 'approved' as const, averageScore, note: event.note ?? '', by: event.actor, at: event.at },
         }
+      }),
+      recordFiling: assign(({ event }) => {
+        assertEvent(event, 'FILE_DECLARATION')
+        return { decision: { outcome: 'filed' as const, averageScore: null, note: event.note ?? '', by: event.actor, at: event.at } }
       }),
       recordRejection: assign(({ event }) => {
         assertEvent(event, 'REJECT')
@@ -264,7 +307,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         meta: { label: '草稿', phase: 'declaration', deadlines: ['declarationDeadline'] },
         on: {
           UPDATE_DECLARATION: { guard: 'firstResponsibleIsSecretary', actions: 'recordDeclarationUpdate' },
-          SUBMIT: { target: 'underReview', guard: submitGuard, actions: 'recordSubmission' },
+          SUBMIT: { target: approvalState, guard: submitGuard, actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
           DECLARATION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
@@ -277,34 +320,24 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
         },
       },
-      underReview: {
-        tags: ['live', 'declared'],
-        meta: { label: '评审中', phase: 'approval' },
-        on: {
-          RECORD_REVIEW: { guard: and(['reviewerInGroup', 'reviewerHasNotReviewed']), actions: 'recordReview' },
-          RETURN_FOR_REVISION: { target: 'returned', actions: 'recordRevisionRequest' },
-          APPROVE: { target: 'planning', guard: 'enoughReviews', actions: 'recordApproval' },
-          REJECT: { target: 'rejected', actions: 'recordRejection' },
-          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
-        },
-      },
+      // Either procedure's states (a union TypeScript cannot spread); the tests drive both.
+      ...(approvalStates as Record<never, never>),
       returned: {
         tags: ['live', 'declared'],
         // A declaration made on time and returned keeps its own window to come back (RESUBMISSION_DAYS).
         meta: { label: '退回修改', phase: 'approval', deadlines: ['resubmissionDeadline'] },
         on: {
           UPDATE_DECLARATION: { guard: 'firstResponsibleIsSecretary', actions: 'recordDeclarationUpdate' },
-          RESUBMIT: { target: 'underReview', guard: submitGuard, actions: 'recordSubmission' },
+          RESUBMIT: { target: approvalState, guard: submitGuard, actions: 'recordSubmission' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
           RESUBMISSION_DEADLINE: { target: 'overdueDeclaration', guard: 'inAnnualRound', actions: 'recordOverdue' },
         },
       },
       withdrawn: { type: 'final', tags: ['final'], meta: { label: '已撤回', phase: 'declaration' } },
-      rejected: { type: 'final', tags: ['final'], meta: { label: '不予立项', phase: 'approval' } },
       planning: {
         tags: ['live', 'declared', 'inImplementation'],
         // Not accepted by the deadline is overdue whatever the stage of implementation (逾期未验收), a plan or not.
-        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
+        meta: { label: '已立项·待报实施方案', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'], holds: ['planNotSubmitted'] },
         on: {
           SUBMIT_PLAN: { target: 'implementing', actions: 'recordPlan' },
           RECORD_SPOT_CHECK_FINDING: { guard: and(['drawnInSpotCheck', 'spotCheckNotRecorded']), actions: 'recordSpotCheckFinding' },
@@ -316,7 +349,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
       },
       implementing: {
         tags: ['live', 'declared', 'inImplementation'],
-        meta: { label: '实施中', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'] },
+        meta: { label: '实施中', phase: 'implementation', deadlines: ['progressReportDue', 'acceptanceDeadline'], holds: ['planSubmitted'] },
         on: {
           RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
           SUBMIT_PROGRESS_REPORT: { guard: 'progressPeriodNotReported', actions: 'recordProgressReport' },
@@ -355,7 +388,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
       },
       acceptanceRequested: {
         tags: ['live', 'declared'],
-        meta: { label: '待验收评定', phase: 'acceptance' },
+        meta: { label: '待验收评定', phase: 'acceptance', holds: ['planSubmitted'] },
         on: {
           RECORD_ASSESSMENT: { guard: and(['assessorInGroup', 'assessmentNotRecorded']), actions: 'recordAssessment' },
           EVALUATE: [
@@ -366,7 +399,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
       },
       rectifying: {
         tags: ['live', 'declared'],
-        meta: { label: '整改中', phase: 'acceptance', deadlines: ['acceptanceDeadline'] },
+        meta: { label: '整改中', phase: 'acceptance', deadlines: ['acceptanceDeadline'], holds: ['planSubmitted'] },
         on: {
           RECORD_LEDGER_ENTRY: { guard: 'planItemExists', actions: 'recordLedgerEntry' },
           REQUEST_ACCEPTANCE: {
@@ -420,7 +453,11 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
     },
   })
 
-  return { machine, rules, events, spec, creationRules }
+  // The events some state of this machine takes: another machine's (a review, a filing) is unknown here.
+  const taken = new Set(Object.values(machine.root.states).flatMap((node) => [...node.transitions.keys()]))
+  const ownEvents = Object.fromEntries(Object.entries(events).filter(([type]) => taken.has(type))) as Partial<typeof events>
+
+  return { machine, rules, events: ownEvents, spec, creationRules }
 }
 
 export type ProjectMachineDefinition = ReturnType<typeof createProjectMachine>

@@ -70,6 +70,11 @@ export interface StateMeta {
   label: string
   phase: Phase
   deadlines?: readonly DeadlineKind[]
+  /**
+   * Rules the context of a project standing in this state satisfies (the guards that let it in
+   * that read no event). A migration into this state checks them (docs/versions.md).
+   */
+  holds?: readonly string[]
 }
 
 /** Categories of grassroots Party organization (三(二)); enterprise is common elsewhere and allowed. */

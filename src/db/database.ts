@@ -15,6 +15,8 @@ import type { ProjectTable } from './tables/project.js'
 import type { TimerTable } from './tables/timer.js'
 import type { ServiceClockTable } from './tables/service-clock.js'
 import type { ReplanRequestTable } from './tables/replan-request.js'
+import type { MachineVersionTable } from './tables/machine-version.js'
+import type { MigrationOutcomeTable, MigrationTable } from './tables/migration.js'
 
 export interface Database {
   organization: OrganizationTable
@@ -39,6 +41,9 @@ export interface Database {
   webhook_delivery: WebhookDeliveryTable
   webhook_attempt: WebhookAttemptTable
   replan_request: ReplanRequestTable
+  machine_version: MachineVersionTable
+  migration: MigrationTable
+  migration_outcome: MigrationOutcomeTable
 }
 
 /** What repository functions take first: the database or a transaction. */

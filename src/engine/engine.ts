@@ -6,13 +6,14 @@ import type { PlannedTransition } from './plan.js'
 import { startProject, startPromotionOfSystem } from './start.js'
 import { sendEvent, sendWithin } from './send.js'
 import { fireDueTimers } from './sweep.js'
+import { migrateBatch } from './migrate.js'
 
 /**
  * The only code that moves a project (I1): load → plan with the machine's pure transition →
  * write snapshot, history, timers and outbox in one statement (I3), which applies only at the
  * version loaded; or, after a lost race and for the scheduler, the same under a row lock (I2).
  * Its parts: who may send what (authorize.ts), starting a project (start.ts), sending an event
- * (send.ts) and firing due timers (sweep.ts).
+ * (send.ts), firing due timers (sweep.ts) and moving projects to another machine version (migrate.ts).
  */
 export interface EngineOptions {
   db: DB
@@ -46,6 +47,12 @@ export function createEngine(options: EngineOptions) {
     send: sendEvent.bind(null, context),
     sendWithin: sendWithin.bind(null, context),
     fireDueTimers: fireDueTimers.bind(null, context),
+    /** Carries out the next batch of a running migration of projects to another machine version (migrate.ts). */
+    async migrateBatch(migrationId: string, batchSize?: number) {
+      const result = await migrateBatch(options.db, migrationId, { now: options.clock.now(), calendarDefaults: options.calendarDefaults, ...(batchSize ? { batchSize } : {}) })
+      context.logTransitions(result.moved)
+      return { moved: result.moved.length, blocked: result.blocked, done: result.done }
+    },
   }
 }
 

@@ -141,6 +141,7 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
         id: p.id,
         read_version: w.plans[0]!.project.version - 1,
         version: p.version,
+        machine_version: p.machine_version,
         state: p.state,
         phase: p.phase,
         status: p.status,
@@ -151,9 +152,9 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
     })
     ctes.push(sql`updated as (
       update project as p
-         set state = v.state, phase = v.phase, status = v.status, title = v.title,
+         set state = v.state, phase = v.phase, status = v.status, title = v.title, machine_version = v.machine_version,
              snapshot = v.snapshot, version = v.version, updated_at = v.updated_at
-        from ${rowsOf(rows)} as v(id uuid, read_version int, version int, state text, phase text, status text,
+        from ${rowsOf(rows)} as v(id uuid, read_version int, version int, machine_version int, state text, phase text, status text,
              title text, snapshot jsonb, updated_at timestamptz)
        where p.id = v.id and p.version = v.read_version
       returning 1)`)

@@ -5,9 +5,12 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, createTestApp } from '../support/app.js'
 import { openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { pathTo } from '../support/fixtures.js'
+import { pathTo, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { seedProgramme } from '../support/programme.js'
+
+/** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
+const foundationPathTo = pathsOf('foundation').pathTo
 
 /**
  * The admin console in headless Chromium (Debian's, driven by playwright-core), against a
@@ -37,7 +40,7 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     ids.review = await api.project('innovation', school, 2026, pathTo.underReview)
     ids.draft = await api.project('promotion', east, 2026)
     // Declared in May, after the March deadline: let in late (准予补报) first.
-    ids.foundation = await api.project('foundation', school, 2026, [{ type: 'ALLOW_LATE_DECLARATION', reason: '准予补报' }, ...pathTo.planning!])
+    ids.foundation = await api.project('foundation', school, 2026, [{ type: 'ALLOW_LATE_DECLARATION', reason: '准予补报' }, ...foundationPathTo.planning!])
     // A foundation draft made in May is past the March deadline: the scheduler's next sweep makes it 逾期未申报.
     ids.overdue = await api.project('foundation', east, 2026, [], { title: '五月才起草的基础项目' })
     await api.advance('2026-05-01T02:00:01.000Z')

@@ -1,16 +1,19 @@
 import { transition } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { projectTypes } from '../../machines/index.js'
+import { allDefinitions } from '../../machines/index.js'
 import { pureTransition } from '../../src/engine/snapshot.js'
-import { pathTo, payloads, type Step } from '../support/fixtures.js'
+import { pathsOf, payloads, type Step } from '../support/fixtures.js'
 import { driver } from '../support/machine-driver.js'
 
 /**
  * The engine's transition (one inert scope per machine, reused) must be XState's own
  * `transition()` exactly: same next snapshot, same actions, for taken and refused events alike.
  */
-describe.each(projectTypes)('pureTransition on the %s machine', (type) => {
-  const d = driver(type)
+const everyVersion = allDefinitions().map((d) => ({ type: d.spec.type, version: d.spec.version }))
+
+describe.each(everyVersion)('pureTransition on the $type machine v$version', ({ type, version }) => {
+  const d = driver(type, version)
+  const { pathTo } = pathsOf(type, version)
   const machine = d.definition.machine
   const everyEvent: Step[] = Object.entries(payloads).map(([eventType, payload]) => ({ type: eventType, ...(payload as object) }))
   const actionsOf = (actions: Array<{ type: string; params?: unknown }>) => actions.map((a) => ({ type: a.type, params: a.params }))

@@ -11,7 +11,7 @@ import { carryOutReplanRequests } from '../../src/engine/replan.js'
 import { definitionOf, restoreSnapshot } from '../../src/engine/snapshot.js'
 import { createTestApp } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { declarations, pathTo, type Step } from '../support/fixtures.js'
+import { declarations, pathsOf, type Step } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { seedProgramme } from '../support/programme.js'
 
@@ -46,6 +46,7 @@ describe.each(databaseKinds)('re-planning timers, on %s', (kind) => {
       }
     }
     for (const type of projectTypes) {
+      const { pathTo } = pathsOf(type)
       for (const [state, steps] of Object.entries(pathTo)) {
         const org = await api.organization(`重排-${type}-${state}`)
         const { id } = await api.ok('POST', '/api/v1/projects', { type, organizationId: org, year: 2026, declaration: declarations[type] })

@@ -4,9 +4,12 @@ import { currentDefinition, projectTypes } from '../../machines/index.js'
 import { createPrincipal, type Scope } from '../../src/domain/principals.js'
 import { ADMIN_TOKEN, createTestApp } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { pathTo } from '../support/fixtures.js'
+import { pathTo, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { seedProgramme } from '../support/programme.js'
+
+/** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
+const foundationPathTo = pathsOf('foundation').pathTo
 
 /**
  * Who may call what, from the route table itself: every API route × every kind of principal ×
@@ -122,7 +125,7 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
     const implementingB = await api.project('promotion', orgB, 2026, pathTo.implementing)
     const solidified = await api.project('innovation', orgB, 2026, pathTo.institutionalized)
     // An organization's commendation rests on its assessed projects (R18).
-    await api.project('foundation', orgA, 2026, pathTo.accepted)
+    await api.project('foundation', orgA, 2026, foundationPathTo.accepted)
     const spotCheck = (await api.ok('POST', '/api/v1/spot-checks', { year: 2026, count: 10, seed: 'matrix' })).id
     const system = (await api.ok('GET', '/api/v1/systems')).items[0].id
     for (const org of [orgA, orgB]) {

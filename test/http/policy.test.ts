@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { declarations, pathTo, payloads, type Step } from '../support/fixtures.js'
+import { declarations, pathTo, payloads, type Step, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { seedProgramme } from '../support/programme.js'
+
+/** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
+const foundationPathTo = pathsOf('foundation').pathTo
 
 /**
  * The six answers a programme year run from outside found contradicting the policy
@@ -137,7 +140,7 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
   describe('4. commendations rest on the assessment (R18)', () => {
     it('refuses to commend a project that failed its evaluation (整改中) or was never evaluated', async () => {
       // Projects of 2027, declared in January, before that year's deadline.
-      const failing = await api.project('foundation', await api.organization('整改村党支部'), 2027, pathTo.rectifying)
+      const failing = await api.project('foundation', await api.organization('整改村党支部'), 2027, foundationPathTo.rectifying)
       const failingProject = await api.get(failing)
       for (const projectId of [failing, ids.withPlan!]) {
         const project = await api.get(projectId)
@@ -162,7 +165,7 @@ describe.each(databaseKinds)('the policy as written, on %s', (kind) => {
 
     it('commends an accepted project, and an organization only on its projects that passed', async () => {
       const passedOrg = await api.organization('先进村党支部')
-      const accepted = await api.project('foundation', passedOrg, 2027, pathTo.accepted)
+      const accepted = await api.project('foundation', passedOrg, 2027, foundationPathTo.accepted)
       const base = { year: 2027, kind: 'commendation', level: 'town', title: '先进', reason: '考核优秀', awardedAt: '2027-01-10' }
       const project = await api.ok('POST', '/api/v1/commendations', { ...base, recipientType: 'project', organizationId: passedOrg, projectId: accepted })
       expect(project.items[0].basis).toMatchObject({ projectId: accepted, grade: 'excellent' })

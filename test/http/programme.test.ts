@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { organizationCategories } from '../../machines/index.js'
 import { createTestApp } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { assessmentSteps, assessors, declarations, handbook, pathTo, payloads, reviewers, type Step } from '../support/fixtures.js'
+import { assessmentSteps, assessors, declarations, handbook, pathTo, payloads, reviewers, type Step, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
+
+/** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
+const foundationPathTo = pathsOf('foundation').pathTo
 
 /** The programme's rules through the HTTP API (issue 4), each test citing its requirement. */
 describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) => {
@@ -78,7 +81,7 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
     const unknown = (await submitted(missing, { type: 'SUBMIT' })).json()
     expect(unknown.details.rules[0]).toMatchObject({ rule: 'handbookItemsCovered', versionExists: false })
     await api.send(missing, { type: 'UPDATE_DECLARATION', declaration: { handbookVersion: '2026', handbookItems: ['V-01', 'V-02'] } })
-    expect((await api.send(missing, { type: 'SUBMIT' })).state).toBe('underReview')
+    expect((await api.send(missing, { type: 'SUBMIT' })).state).toBe('filingReview')
   })
 
   it('R1: a new handbook version leaves running projects on theirs', async () => {
@@ -91,7 +94,7 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
         (item) => ({ ...item, categories: ['village'] }),
       ),
     })
-    expect((await api.send(running, { type: 'SUBMIT' })).state).toBe('underReview')
+    expect((await api.send(running, { type: 'SUBMIT' })).state).toBe('filingReview')
     const history = await api.history(running)
     expect(history.at(-1)!.payload.facts.handbook).toMatchObject({ version: '2026', requiredItems: ['V-01', 'V-02'] })
   })
@@ -116,10 +119,10 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
 
   it('R5: lists every organization’s "1+X" status and counts, and one organization’s', async () => {
     const compliant = await api.organization('"1+X"达标党支部', 'school')
-    await api.project('foundation', compliant, 2026, pathTo.underReview)
+    await api.project('foundation', compliant, 2026, foundationPathTo.filingReview)
     await api.project('innovation', compliant, 2026, pathTo.underReview)
     const onlyFoundation = await api.organization('只报基础项目党支部', 'enterprise')
-    await api.project('foundation', onlyFoundation, 2026, pathTo.underReview)
+    await api.project('foundation', onlyFoundation, 2026, foundationPathTo.filingReview)
     await api.project('innovation', onlyFoundation, 2026) // a draft is not a declaration
     const onlyElective = await api.organization('只报创新项目党支部', 'social')
     await api.project('promotion', onlyElective, 2026, pathTo.underReview)
@@ -141,7 +144,7 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
     const org = await api.organization('逐年提高党支部')
     const target = (value: number) => ({ ...declarations.foundation, targets: [{ indicator: '党员组织生活参与率', value, unit: '%' }] })
     // Last year's project, recorded now: its March deadline passed, so it is declared as allowed late (准予补报).
-    await api.project('foundation', org, 2025, [{ type: 'ALLOW_LATE_DECLARATION', reason: '补录上一年度' }, ...pathTo.underReview!], target(90))
+    await api.project('foundation', org, 2025, [{ type: 'ALLOW_LATE_DECLARATION', reason: '补录上一年度' }, ...foundationPathTo.filingReview!], target(90))
     const lowered = await api.project('foundation', org, 2026, [], target(85))
     const refusal = (await submitted(lowered, { type: 'SUBMIT' })).json()
     expect(refusal.details.rules).toEqual([
@@ -152,7 +155,7 @@ describe.each(databaseKinds)('the programme’s rules over HTTP on %s', (kind) =
       }),
     ])
     await api.send(lowered, { type: 'UPDATE_DECLARATION', declaration: { targets: [{ indicator: '党员组织生活参与率', value: 92, unit: '%' }] } })
-    expect((await api.send(lowered, { type: 'SUBMIT' })).state).toBe('underReview')
+    expect((await api.send(lowered, { type: 'SUBMIT' })).state).toBe('filingReview')
   })
 
   it('R8: only the year’s review group reviews, once per round; approval needs three and records the average; a return keeps earlier reviews', async () => {

@@ -144,11 +144,19 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
 
   it('409 EVENT_NOT_ALLOWED listing what the state allows', async () => {
     const before = await footprint()
-    const body = expectRefusal(await send(draftId, { type: 'APPROVE' }), 409, 'EVENT_NOT_ALLOWED')
+    const body = expectRefusal(await send(draftId, { type: 'CLOSE', note: '结项' }), 409, 'EVENT_NOT_ALLOWED')
     expect(body.details).toEqual({
       state: 'draft',
       allowedEvents: ['UPDATE_DECLARATION', 'SUBMIT', 'WITHDRAW', 'DECLARATION_DEADLINE'],
     })
+    expect(await footprint()).toEqual(before)
+  })
+
+  it('400 UNKNOWN_EVENT for an event of another version of the machine (a review for a filed foundation project)', async () => {
+    const before = await footprint()
+    const body = expectRefusal(await send(draftId, { type: 'APPROVE' }), 400, 'UNKNOWN_EVENT')
+    expect(body.details.events).toContain('FILE_DECLARATION')
+    expect(body.details.events).not.toContain('APPROVE')
     expect(await footprint()).toEqual(before)
   })
 

@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { organizationCategories } from '../../machines/index.js'
 import { createTestApp } from '../support/app.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { assessmentSteps, assessors, declarations, handbook, pathTo, payloads, reviewers, type Step } from '../support/fixtures.js'
+import { assessmentSteps, assessors, declarations, handbook, pathTo, payloads, reviewers, type Step, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
+
+/** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
+const foundationPathTo = pathsOf('foundation').pathTo
 
 /**
  * A whole town through a whole year (R1–R19): twelve organizations of every category, compliant
@@ -59,9 +62,9 @@ describe.each(databaseKinds)('a whole town through 2026 on %s', (kind) => {
     ]
     for (const [name, category] of orgs) org[name] = await api.organization(`${name}党支部`, category)
 
-    project.东村基础 = await api.project('foundation', org.东村!, 2026, pathTo.planning)
+    project.东村基础 = await api.project('foundation', org.东村!, 2026, foundationPathTo.planning)
     project.东村创新 = await api.project('innovation', org.东村!, 2026, pathTo.planning)
-    project.西村基础 = await api.project('foundation', org.西村!, 2026, pathTo.planning)
+    project.西村基础 = await api.project('foundation', org.西村!, 2026, foundationPathTo.planning)
     // A returned declaration, revised and approved (R8).
     project.西村创新 = await api.project('innovation', org.西村!, 2026, pathTo.returned)
     await send(project.西村创新, [
@@ -71,16 +74,16 @@ describe.each(databaseKinds)('a whole town through 2026 on %s', (kind) => {
     ])
     project.南村基础 = await api.project('foundation', org.南村!, 2026)
     project.南村创新 = await api.project('innovation', org.南村!, 2026, [...pathTo.underReview!, { type: 'REJECT', ...payloads.REJECT }])
-    project.北村基础 = await api.project('foundation', org.北村!, 2026, pathTo.planning)
-    project.机关一基础 = await api.project('foundation', org.镇机关一支部!, 2026, pathTo.planning)
-    project.小学基础 = await api.project('foundation', org.中心小学!, 2026, pathTo.planning)
+    project.北村基础 = await api.project('foundation', org.北村!, 2026, foundationPathTo.planning)
+    project.机关一基础 = await api.project('foundation', org.镇机关一支部!, 2026, foundationPathTo.planning)
+    project.小学基础 = await api.project('foundation', org.中心小学!, 2026, foundationPathTo.planning)
     project.小学创新 = await api.project('innovation', org.中心小学!, 2026, pathTo.planning)
     project.中学基础 = await api.project('foundation', org.镇中学!, 2026, [{ type: 'WITHDRAW', reason: '合并申报' }])
     project.中学创新 = await api.project('innovation', org.镇中学!, 2026, pathTo.planning)
-    project.社区基础 = await api.project('foundation', org.社区联合支部!, 2026, pathTo.planning)
+    project.社区基础 = await api.project('foundation', org.社区联合支部!, 2026, foundationPathTo.planning)
     project.社区推广 = await api.project('promotion', org.社区联合支部!, 2026, pathTo.planning)
     project.协会创新 = await api.project('innovation', org.志愿者协会!, 2026, pathTo.planning)
-    project.农机基础 = await api.project('foundation', org.农机企业!, 2026, pathTo.planning)
+    project.农机基础 = await api.project('foundation', org.农机企业!, 2026, foundationPathTo.planning)
     project.农机创新 = await api.project('innovation', org.农机企业!, 2026, pathTo.planning)
     project.物流基础 = await api.project('foundation', org.物流企业!, 2026)
     project.物流创新 = await api.project('innovation', org.物流企业!, 2026)

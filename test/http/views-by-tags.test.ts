@@ -19,7 +19,7 @@ describe.each(databaseKinds)('views read the machines’ tags, on %s', (kind) =>
   let database: TestDatabase
   let app: FastifyInstance
   let api: ReturnType<typeof client>
-  const stands: Array<{ type: ProjectType; state: string; tags: readonly StateTag[]; organizationId: string; projectId: string }> = []
+  const stands: Array<{ type: ProjectType; version: number; state: string; tags: readonly StateTag[]; organizationId: string; projectId: string }> = []
 
   beforeAll(async () => {
     database = await openTestDatabase(kind)
@@ -62,7 +62,7 @@ describe.each(databaseKinds)('views read the machines’ tags, on %s', (kind) =>
             updated_at: now,
           })
           .execute()
-        stands.push({ type, state, tags: stateTagsOf(definition, state), organizationId, projectId })
+        stands.push({ type, version, state, tags: stateTagsOf(definition, state), organizationId, projectId })
       }
     }
   })
@@ -124,9 +124,10 @@ describe.each(databaseKinds)('views read the machines’ tags, on %s', (kind) =>
   })
 
   it('serves the tags with the machine definitions', async () => {
-    const { items } = await api.ok('GET', '/api/v1/machines')
     for (const stand of stands) {
-      const machine = items.find((m: { type: string }) => m.type === stand.type)
+      // Each project's own version of its machine, the current one or an older one (I6).
+      const machine = await api.ok('GET', `/api/v1/machines/${stand.type}?version=${stand.version}`)
+      expect(machine.version).toBe(stand.version)
       expect(machine.states.find((s: { id: string }) => s.id === stand.state).tags).toEqual([...stand.tags])
     }
   })

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { describeMachine, phases, projectTypes, type ProjectType } from '../../machines/index.js'
+import { allDefinitions, describeMachine, phases } from '../../machines/index.js'
 import { transition } from 'xstate'
-import { assessmentSteps, assessors, fullLife, pathsFor, pathTo, payloads, preconditions, stepFor } from '../support/fixtures.js'
+import { assessmentSteps, assessors, pathsOf, payloads, stepFor } from '../support/fixtures.js'
 import { defaultFacts, driver } from '../support/machine-driver.js'
 
-describe.each(projectTypes)('%s machine', (type: ProjectType) => {
-  const d = driver(type)
+// Every version of every machine: a project keeps its version for life, so an old one must still work (I6).
+const everyVersion = allDefinitions().map((definition) => ({ type: definition.spec.type, version: definition.spec.version, approval: definition.spec.approval }))
+
+describe.each(everyVersion)('$type machine v$version', ({ type, version, approval }) => {
+  const d = driver(type, version)
   const description = describeMachine(d.definition)
+  const { pathTo, pathsFor, preconditions, fullLife } = pathsOf(type, version)
+  const reviewed = approval === 'review'
 
   it('reaches every state on its fixture path', () => {
     for (const state of description.states) {
@@ -19,7 +24,8 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
     for (const s of description.states) expect(s.label, s.id).toMatch(cjk)
     for (const e of description.events) expect(e.label, e.type).toMatch(cjk)
     expect(new Set(description.states.map((s) => s.phase))).toEqual(new Set(phases))
-    expect(description.states.filter((s) => s.final).map((s) => s.id).sort()).toEqual(['closed', 'rejected', 'withdrawn'])
+    // A filed declaration is returned, never rejected: the foundation project is not optional (R5).
+    expect(description.states.filter((s) => s.final).map((s) => s.id).sort()).toEqual(reviewed ? ['closed', 'rejected', 'withdrawn'] : ['closed', 'withdrawn'])
   })
 
   it('marks where the March and December deadlines and the half-year reports apply', () => {
@@ -31,7 +37,7 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
   })
 
   describe('every transition', () => {
-    for (const t of describeMachine(driver(type).definition).transitions) {
+    for (const t of description.transitions) {
       it(`${t.from} --${t.event}--> ${t.to ?? '(stays)'}`, () => {
         const needs = preconditions[`${t.from}:${t.event}:${t.to}`] ?? preconditions[`${t.from}:${t.event}`] ?? []
         const before = d.run(pathsFor[`${t.from}:${t.event}:${t.to}`] ?? [...pathTo[t.from]!, ...needs])
@@ -48,9 +54,9 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
     expect(end.status).toBe('done')
     const c = end.context
     expect(c.round).toBe(2)
-    expect(c.reviews.filter((r) => r.round === 2)).toHaveLength(3)
+    expect(c.reviews.filter((r) => r.round === 2)).toHaveLength(reviewed ? 3 : 0)
     expect(c.revisionRequests).toEqual([expect.objectContaining({ round: 1, opinion: payloads.RETURN_FOR_REVISION.opinion })])
-    expect(c.decision).toMatchObject({ outcome: 'approved', averageScore: 86 })
+    expect(c.decision).toMatchObject(reviewed ? { outcome: 'approved', averageScore: 86 } : { outcome: 'filed', averageScore: null, note: payloads.FILE_DECLARATION.note })
     expect(c.plan?.items.map((i) => i.id)).toEqual(['P1', 'P2'])
     expect(c.ledger.map((l) => l.id)).toEqual(['L1', 'L2'])
     expect(c.evaluations.map((e) => e.grade)).toEqual(['fail', 'excellent'])
@@ -96,11 +102,11 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
       expect(explain.fields.map((f) => f.path)).toContain('declaration.background')
     })
 
-    it('enoughReviews: approval needs the configured number of reviews this round (R8)', () => {
+    it.runIf(reviewed)('enoughReviews: approval needs the configured number of reviews this round (R8)', () => {
       expect(refused('underReview', stepFor('APPROVE', 'planning'))).toBe(true)
     })
 
-    it('reviewerHasNotReviewed: a reviewer reviews once per round', () => {
+    it.runIf(reviewed)('reviewerHasNotReviewed: a reviewer reviews once per round', () => {
       const once = d.run([...pathTo.underReview!, stepFor('RECORD_REVIEW', null)])
       expect(once.can(d.event(stepFor('RECORD_REVIEW', null)))).toBe(false)
       expect(once.can(d.event({ ...stepFor('RECORD_REVIEW', null), reviewer: '评审员乙' }))).toBe(true)
@@ -135,7 +141,7 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
       expect(d.run(pathTo.accepted!).can(d.event(stepFor('PROPOSE_PROMOTION', null)))).toBe(true)
     })
 
-    it('reviewerInGroup: only members of the year’s review group review (R8)', () => {
+    it.runIf(reviewed)('reviewerInGroup: only members of the year’s review group review (R8)', () => {
       const underReview = d.run(pathTo.underReview!)
       expect(underReview.can(d.event({ ...stepFor('RECORD_REVIEW', null), reviewer: '路人' }))).toBe(false)
       expect(underReview.can(d.event(stepFor('RECORD_REVIEW', null), { ...defaultFacts, reviewGroup: [] }))).toBe(false)
@@ -189,6 +195,7 @@ describe.each(projectTypes)('%s machine', (type: ProjectType) => {
 
 describe('deadline guards', () => {
   const d = driver('innovation')
+  const { pathTo } = pathsOf('innovation')
 
   it('inAnnualRound: the declaration deadline spares supplementary and late-allowed declarations (R7, R9)', () => {
     const deadline = d.event({ type: 'DECLARATION_DEADLINE' })
@@ -237,8 +244,8 @@ describe('deadline guards', () => {
   })
 })
 
-describe('foundation rules (R1, R5, R9)', () => {
-  const d = driver('foundation')
+describe.each(everyVersion.filter((v) => v.type === 'foundation'))('foundation rules v$version (R1, R5, R9)', ({ version, approval }) => {
+  const d = driver('foundation', version)
   const submit = { type: 'SUBMIT' }
 
   it('handbookItemsCovered: every required item of the version for the category, and no unknown ones', () => {
@@ -276,5 +283,35 @@ describe('foundation rules (R1, R5, R9)', () => {
       ({ type: 'CREATE', actor: 'x', at: 'now', facts: { liveFoundations: Array.from({ length: live }, (_, i) => ({ id: `p${i}`, state: 'draft' })) } }) as never
     expect(d.definition.rules.oneFoundationPerYear.check({ context: d.start().context, event: event(0) })).toBe(true)
     expect(d.definition.rules.oneFoundationPerYear.check({ context: d.start().context, event: event(1) })).toBe(false)
+  })
+})
+
+describe('foundation v2: filed by the organization section against the handbook (备案, docs/versions.md)', () => {
+  const d = driver('foundation', 2)
+  const { pathTo } = pathsOf('foundation', 2)
+  const file = stepFor('FILE_DECLARATION', 'planning')
+
+  it('knows no review, approval or rejection: those are the elective machines’ and version 1’s', () => {
+    expect(Object.keys(d.definition.events)).not.toEqual(expect.arrayContaining(['RECORD_REVIEW']))
+    for (const event of ['RECORD_REVIEW', 'APPROVE', 'REJECT']) expect(Object.keys(d.definition.events)).not.toContain(event)
+    expect(Object.keys(driver('foundation', 1).definition.events)).not.toContain('FILE_DECLARATION')
+    expect(Object.keys(driver('innovation').definition.events)).not.toContain('FILE_DECLARATION')
+  })
+
+  it('reads the handbook again when filing: a required item added since submission sends it back, not through', () => {
+    const submitted = d.run(pathTo.filingReview!)
+    expect(submitted.can(d.event(file))).toBe(true)
+    const amended = { ...defaultFacts, handbook: { ...defaultFacts.handbook, requiredItems: ['V-01', 'V-02', 'V-09'] } }
+    expect(submitted.can(d.event(file, amended))).toBe(false)
+    const lastYear = { ...defaultFacts, previousTargets: [{ indicator: '党员组织生活参与率', value: 99, unit: '%' }] }
+    expect(submitted.can(d.event(file, lastYear))).toBe(false)
+    expect(submitted.can(d.event(stepFor('RETURN_FOR_REVISION', 'returned')))).toBe(true)
+  })
+
+  it('holds, in the states a migration may move a project into, what its guards let in', () => {
+    const holds = (state: string) => (d.definition.machine.root.states as Record<string, { meta?: { holds?: string[] } }>)[state]!.meta?.holds ?? []
+    expect(holds('filingReview')).toEqual(['declarationComplete', 'firstResponsibleIsSecretary', 'handbookItemsCovered', 'targetsNotLowered'])
+    expect(holds('implementing')).toEqual(['planSubmitted'])
+    expect(holds('planning')).toEqual(['planNotSubmitted'])
   })
 })

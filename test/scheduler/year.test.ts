@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp } from '../support/app.js'
 import { seedProgramme } from '../support/programme.js'
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases.js'
-import { pathTo, payloads } from '../support/fixtures.js'
+import { pathTo, payloads, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
+
+/** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
+const foundationPathTo = pathsOf('foundation').pathTo
 
 /**
  * A manual clock walks a whole programme year; every deadline fires through the scheduler,
@@ -41,13 +44,13 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
     ids.draftFoundation = await api.project('foundation', org, 2026)
     ids.draftInnovation = await api.project('innovation', org, 2026)
     ids.returned = await api.project('innovation', org, 2026, pathTo.returned)
-    ids.submitted = await api.project('foundation', await api.organization('北湖村党支部'), 2026, pathTo.underReview)
+    ids.submitted = await api.project('foundation', await api.organization('北湖村党支部'), 2026, foundationPathTo.filingReview)
     ids.implementing = await api.project('innovation', org, 2026, pathTo.implementing)
     ids.reported = await api.project('promotion', org, 2026, [
       ...pathTo.implementing!,
       { type: 'SUBMIT_PROGRESS_REPORT', ...payloads.SUBMIT_PROGRESS_REPORT },
     ])
-    ids.lateRequester = await api.project('foundation', await api.organization('西湖村党支部'), 2026, [...pathTo.implementing!, { type: 'RECORD_LEDGER_ENTRY', ...payloads.RECORD_LEDGER_ENTRY }])
+    ids.lateRequester = await api.project('foundation', await api.organization('西湖村党支部'), 2026, [...foundationPathTo.implementing!, { type: 'RECORD_LEDGER_ENTRY', ...payloads.RECORD_LEDGER_ENTRY }])
     const draft = await api.get(ids.draftFoundation)
     expect(draft.timers).toEqual([
       {

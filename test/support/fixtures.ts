@@ -1,4 +1,4 @@
-import type { ProjectType } from '../../machines/index.js'
+import { currentDefinition, definitionAt, type ProjectType } from '../../machines/index.js'
 
 /** Complete declaration forms (R6), one per type, as an organization would fill them in. */
 const common = {
@@ -49,6 +49,7 @@ export const payloads = {
   RETURN_FOR_REVISION: { opinion: '目标需进一步量化' },
   RESUBMIT: {},
   APPROVE: { note: '同意立项' },
+  FILE_DECLARATION: { note: '对照手册审核，予以备案' },
   REJECT: { reason: '与往年项目重复' },
   SUBMIT_PLAN: {
     items: [
@@ -145,87 +146,116 @@ export type Step = { type: string } & Record<string, unknown>
 
 const step = (name: keyof typeof payloads, type: string = name): Step => ({ type, ...payloads[name] })
 
-const toPlanning: Step[] = [
-  step('SUBMIT'),
-  { ...step('RECORD_REVIEW'), reviewer: '评审员甲', score: 86 },
-  { ...step('RECORD_REVIEW'), reviewer: '评审员乙', score: 90 },
-  { ...step('RECORD_REVIEW'), reviewer: '评审员丙', score: 82 },
-  step('APPROVE'),
-]
-const toImplementing = [...toPlanning, step('SUBMIT_PLAN')]
-const toAcceptanceRequested = [...toImplementing, step('RECORD_LEDGER_ENTRY'), step('REQUEST_ACCEPTANCE')]
-const toAccepted = [...toAcceptanceRequested, ...passing()]
+/** How a submitted declaration reaches planning, by the machine's approval procedure. */
+const approvalSteps = {
+  review: {
+    toPlanning: [
+      { ...step('RECORD_REVIEW'), reviewer: '评审员甲', score: 86 },
+      { ...step('RECORD_REVIEW'), reviewer: '评审员乙', score: 90 },
+      { ...step('RECORD_REVIEW'), reviewer: '评审员丙', score: 82 },
+      step('APPROVE'),
+    ],
+    submitted: 'underReview',
+  },
+  filing: { toPlanning: [step('FILE_DECLARATION')], submitted: 'filingReview' },
+} as const satisfies Record<Approval, { toPlanning: Step[]; submitted: string }>
 
-/** From a new draft, the events that bring a project to each state. */
-export const pathTo: Record<string, Step[]> = {
-  draft: [],
-  underReview: [step('SUBMIT')],
-  returned: [step('SUBMIT'), step('RETURN_FOR_REVISION')],
-  withdrawn: [step('WITHDRAW')],
-  overdueDeclaration: [step('DECLARATION_DEADLINE')],
-  rejected: [step('SUBMIT'), step('REJECT')],
-  planning: toPlanning,
-  implementing: toImplementing,
-  overdueAcceptance: [...toImplementing, step('ACCEPTANCE_DEADLINE')],
-  acceptanceRequested: toAcceptanceRequested,
-  rectifying: [...toAcceptanceRequested, ...failing()],
-  accepted: toAccepted,
-  feasibilityReview: [...toAccepted, step('PROPOSE_PROMOTION')],
-  institutionalized: [...toAccepted, step('PROPOSE_PROMOTION'), step('SOLIDIFY')],
-  closed: [...toAccepted, step('CLOSE')],
+type Approval = 'review' | 'filing'
+
+/** The paths and preconditions the tests drive a machine of this approval procedure by. */
+function pathsForApproval(approval: Approval) {
+  const { submitted } = approvalSteps[approval]
+  const afterSubmission: Step[] = [...approvalSteps[approval].toPlanning]
+  const toPlanning: Step[] = [step('SUBMIT'), ...afterSubmission]
+  const toImplementing = [...toPlanning, step('SUBMIT_PLAN')]
+  const toAcceptanceRequested = [...toImplementing, step('RECORD_LEDGER_ENTRY'), step('REQUEST_ACCEPTANCE')]
+  const toAccepted = [...toAcceptanceRequested, ...passing()]
+
+  /** From a new draft, the events that bring a project to each state. */
+  const pathTo: Record<string, Step[]> = {
+    draft: [],
+    [submitted]: [step('SUBMIT')],
+    returned: [step('SUBMIT'), step('RETURN_FOR_REVISION')],
+    withdrawn: [step('WITHDRAW')],
+    overdueDeclaration: [step('DECLARATION_DEADLINE')],
+    ...(approval === 'review' ? { rejected: [step('SUBMIT'), step('REJECT')] } : {}),
+    planning: toPlanning,
+    implementing: toImplementing,
+    overdueAcceptance: [...toImplementing, step('ACCEPTANCE_DEADLINE')],
+    acceptanceRequested: toAcceptanceRequested,
+    rectifying: [...toAcceptanceRequested, ...failing()],
+    accepted: toAccepted,
+    feasibilityReview: [...toAccepted, step('PROPOSE_PROMOTION')],
+    institutionalized: [...toAccepted, step('PROPOSE_PROMOTION'), step('SOLIDIFY')],
+    closed: [...toAccepted, step('CLOSE')],
+  }
+
+  /** The whole life of a promoted project, draft to closed, with a revision round on the way. */
+  const fullLife: Step[] = [
+    step('UPDATE_DECLARATION'),
+    step('SUBMIT'),
+    ...(approval === 'review' ? [step('RECORD_REVIEW')] : []),
+    step('RETURN_FOR_REVISION'),
+    step('UPDATE_DECLARATION'),
+    step('RESUBMIT'),
+    ...afterSubmission,
+    step('SUBMIT_PLAN'),
+    step('RECORD_LEDGER_ENTRY'),
+    step('SUBMIT_PROGRESS_REPORT'),
+    step('REQUEST_ACCEPTANCE'),
+    ...failing(),
+    { ...step('RECORD_LEDGER_ENTRY'), planItemId: 'P2', date: '2026-12-10', content: '完成第四季度公示' },
+    { ...step('REQUEST_ACCEPTANCE'), explanations: [] },
+    ...passing(),
+    step('PROPOSE_PROMOTION'),
+    step('SOLIDIFY'),
+    step('CLOSE'),
+  ]
+
+  /** Transitions that need another way into their state than `pathTo` (overdue before the plan came). */
+  const pathsFor: Record<string, Step[]> = {
+    'overdueAcceptance:SUBMIT_PLAN:null': [...toPlanning, step('ACCEPTANCE_DEADLINE')],
+    'overdueAcceptance:GRANT_EXTENSION:planning': [...toPlanning, step('ACCEPTANCE_DEADLINE')],
+  }
+
+  /** What a guarded transition needs beyond reaching its source state (keyed from:event, or from:event:to). */
+  const preconditions: Record<string, Step[]> = {
+    'acceptanceRequested:EVALUATE:accepted': assessmentSteps(93),
+    'acceptanceRequested:EVALUATE:rectifying': assessmentSteps(45),
+    ...(approval === 'review' ? { 'underReview:APPROVE': afterSubmission.slice(0, -1) } : {}),
+    'implementing:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
+    'rectifying:REQUEST_ACCEPTANCE': [],
+    'overdueAcceptance:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
+    // Overdue before the plan came (the previous state, before '>'): the plan first.
+    'planning>overdueAcceptance:REQUEST_ACCEPTANCE': [step('SUBMIT_PLAN'), step('RECORD_LEDGER_ENTRY')],
+    'planning>overdueAcceptance:GRANT_EXTENSION:implementing': [step('SUBMIT_PLAN')],
+  }
+
+  /** What a transition needs first, given the state the project came from (null at the start). */
+  function preconditionsFor(previous: string | null, edge: { from: string; event: string; to: string | null }): Step[] {
+    const keys = [`${edge.from}:${edge.event}:${edge.to}`, `${edge.from}:${edge.event}`]
+    const found = [...(previous ? keys.map((k) => `${previous}>${k}`) : []), ...keys].find((k) => preconditions[k])
+    return found ? preconditions[found]! : []
+  }
+
+  return { pathTo, fullLife, pathsFor, preconditions, preconditionsFor, toPlanning }
 }
+
+const byApproval = { review: pathsForApproval('review'), filing: pathsForApproval('filing') }
+
+/** The fixture paths of a type's machine at a version (its current one by default). */
+export function pathsOf(type: ProjectType, version?: number) {
+  const definition = version === undefined ? currentDefinition(type) : definitionAt(type, version)
+  if (!definition) throw new Error(`no ${type} machine at version ${version}`)
+  return byApproval[definition.spec.approval]
+}
+
+// The review procedure's paths: the elective types', and the foundation machine's before version 2.
+export const { pathTo, fullLife, pathsFor, preconditions, preconditionsFor } = byApproval.review
 
 /** The event that takes a transition `from → to`. */
 export function stepFor(event: string, _to: string | null): Step {
   if (event === 'RECORD_REVIEW') return { ...step('RECORD_REVIEW'), reviewer: '评审员丁' }
   if (event === 'SUBMIT_PROGRESS_REPORT') return { ...step('SUBMIT_PROGRESS_REPORT'), period: '2026-H2' }
   return step(event as keyof typeof payloads)
-}
-
-/** The whole life of a promoted project, draft to closed, with a revision round on the way. */
-export const fullLife: Step[] = [
-  step('UPDATE_DECLARATION'),
-  step('SUBMIT'),
-  step('RECORD_REVIEW'),
-  step('RETURN_FOR_REVISION'),
-  step('UPDATE_DECLARATION'),
-  step('RESUBMIT'),
-  ...toPlanning.slice(1),
-  step('SUBMIT_PLAN'),
-  step('RECORD_LEDGER_ENTRY'),
-  step('SUBMIT_PROGRESS_REPORT'),
-  step('REQUEST_ACCEPTANCE'),
-  ...failing(),
-  { ...step('RECORD_LEDGER_ENTRY'), planItemId: 'P2', date: '2026-12-10', content: '完成第四季度公示' },
-  { ...step('REQUEST_ACCEPTANCE'), explanations: [] },
-  ...passing(),
-  step('PROPOSE_PROMOTION'),
-  step('SOLIDIFY'),
-  step('CLOSE'),
-]
-
-/** What a guarded transition needs beyond reaching its source state (keyed from:event, or from:event:to). */
-/** Transitions that need another way into their state than `pathTo` (overdue before the plan came). */
-export const pathsFor: Record<string, Step[]> = {
-  'overdueAcceptance:SUBMIT_PLAN:null': [...toPlanning, step('ACCEPTANCE_DEADLINE')],
-  'overdueAcceptance:GRANT_EXTENSION:planning': [...toPlanning, step('ACCEPTANCE_DEADLINE')],
-}
-
-export const preconditions: Record<string, Step[]> = {
-  'acceptanceRequested:EVALUATE:accepted': assessmentSteps(93),
-  'acceptanceRequested:EVALUATE:rectifying': assessmentSteps(45),
-  'underReview:APPROVE': toPlanning.slice(1, -1),
-  'implementing:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
-  'rectifying:REQUEST_ACCEPTANCE': [],
-  'overdueAcceptance:REQUEST_ACCEPTANCE': [step('RECORD_LEDGER_ENTRY')],
-  // Overdue before the plan came (the previous state, before '>'): the plan first.
-  'planning>overdueAcceptance:REQUEST_ACCEPTANCE': [step('SUBMIT_PLAN'), step('RECORD_LEDGER_ENTRY')],
-  'planning>overdueAcceptance:GRANT_EXTENSION:implementing': [step('SUBMIT_PLAN')],
-}
-
-/** What a transition needs first, given the state the project came from (null at the start). */
-export function preconditionsFor(previous: string | null, edge: { from: string; event: string; to: string | null }): Step[] {
-  const keys = [`${edge.from}:${edge.event}:${edge.to}`, `${edge.from}:${edge.event}`]
-  const found = [...(previous ? keys.map((k) => `${previous}>${k}`) : []), ...keys].find((k) => preconditions[k])
-  return found ? preconditions[found]! : []
 }

@@ -1,5 +1,5 @@
 import { initialTransition, transition } from 'xstate'
-import { currentDefinition, defaultGrading, type ProjectType } from '../../machines/index.js'
+import { currentDefinition, defaultGrading, definitionAt, type ProjectType } from '../../machines/index.js'
 import { assessors, declarations, handbook, reviewers, type Step } from './fixtures.js'
 
 /** What the engine would tell the machine, by default: groups formed, handbook published, no previous year. */
@@ -19,8 +19,8 @@ export const defaultFacts = {
 }
 
 /** Drives a machine purely, as the engine does: payload parsed by its schema, envelope added. */
-export function driver(type: ProjectType) {
-  const definition = currentDefinition(type)
+export function driver(type: ProjectType, version?: number) {
+  const definition = version === undefined ? currentDefinition(type) : definitionAt(type, version)!
   const start = () =>
     initialTransition(definition.machine, {
       type,

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { currentDefinition, deadlineKinds, describeMachine, projectTypes, stateTags, toMermaid } from '../../../machines/index.js'
-import { everyone } from '../auth.js'
-import { errorResponses } from '../schemas.js'
+import { allDefinitions, deadlineKinds, describeMachine, diffMachines, machineRegistry, projectTypes, stateTags, toMermaid, type MachineDescription, type ProjectType } from '../../../machines/index.js'
+import type { AppDeps } from '../../app.js'
+import { versionsOf } from '../../domain/machine-versions.js'
+import { Refusal } from '../../errors.js'
+import { everyone, townReaders } from '../auth.js'
+import { decimal, errorResponses } from '../schemas.js'
 
 const machineDescription = z
   .object({
@@ -20,6 +23,7 @@ const machineDescription = z
         final: z.boolean(),
         tags: z.array(z.enum(stateTags)).describe('what the state means to the programme: live, declared, overdue, inImplementation, passedAcceptance, final'),
         deadlines: z.array(z.object({ kind: z.enum(deadlineKinds), label: z.string() })),
+        holds: z.array(z.object({ name: z.string(), label: z.string() })).describe('rules every project in this state satisfies; a migration into it checks them'),
       }),
     ),
     transitions: z.array(
@@ -41,10 +45,56 @@ const machineDescription = z
   })
   .meta({ id: 'MachineDefinition' })
 
-/** Machine definitions are fixed at start-up, so they are described once. */
-const descriptions = Object.fromEntries(projectTypes.map((t) => [t, describeMachine(currentDefinition(t))]))
+/** Machine definitions are fixed at start-up, so every version of each is described once. */
+const descriptions = new Map(allDefinitions().map((d) => [`${d.spec.type}@${d.spec.version}`, describeMachine(d)]))
+const describedAt = (type: ProjectType, version = machineRegistry[type].current): MachineDescription => {
+  const description = descriptions.get(`${type}@${version}`)
+  if (!description) {
+    throw new Refusal(404, 'MACHINE_VERSION_NOT_FOUND', `the ${type} machine has no version ${version}`, {
+      versions: Object.keys(machineRegistry[type].versions).map(Number),
+    })
+  }
+  return description
+}
 
-export const machineRoutes: FastifyPluginAsyncZod = async (app) => {
+const versionNumber = decimal(z.number().int().min(1).max(2_147_483_647))
+
+const machineDiff = z
+  .object({
+    type: z.enum(projectTypes),
+    from: z.number().int(),
+    to: z.number().int(),
+    states: z.object({
+      added: z.array(z.unknown()),
+      removed: z.array(z.unknown()),
+      changed: z.array(z.object({ id: z.string(), fields: z.array(z.string()), before: z.unknown(), after: z.unknown() })),
+    }),
+    transitions: z.object({
+      added: z.array(z.unknown()),
+      removed: z.array(z.unknown()),
+      changed: z.array(z.object({ key: z.string(), fields: z.array(z.string()), before: z.unknown(), after: z.unknown() })),
+    }),
+    events: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+  })
+  .meta({ id: 'MachineDiff' })
+
+const machineVersions = z
+  .object({
+    type: z.enum(projectTypes),
+    current: z.number().int(),
+    items: z.array(
+      z.object({
+        version: z.number().int(),
+        current: z.boolean(),
+        currentSince: z.date().nullable().describe('when new projects started starting on it here; null if never'),
+        projects: z.number().int(),
+        states: z.array(z.object({ state: z.string(), projects: z.number().int() })),
+      }),
+    ),
+  })
+  .meta({ id: 'MachineVersions' })
+
+export const machineRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/machines',
     {
@@ -55,7 +105,7 @@ export const machineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(machineDescription) }) },
       },
     },
-    async () => ({ items: projectTypes.map((t) => descriptions[t]!) }),
+    async () => ({ items: projectTypes.map((t) => describedAt(t)) }),
   )
 
   app.get(
@@ -64,18 +114,53 @@ export const machineRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: everyone },
       schema: {
         tags: ['machines'],
-        summary: 'One project machine; ?format=mermaid gives a Mermaid state diagram',
+        summary: 'One project machine, its current version or ?version=N; ?format=mermaid gives a Mermaid state diagram',
         params: z.object({ type: z.enum(projectTypes) }),
-        querystring: z.object({ format: z.enum(['json', 'mermaid']).default('json') }),
-        response: { 200: z.union([machineDescription, z.string()]), 400: errorResponses[400] },
+        querystring: z.strictObject({ format: z.enum(['json', 'mermaid']).default('json'), version: versionNumber.optional() }),
+        response: { 200: z.union([machineDescription, z.string()]), 400: errorResponses[400], 404: errorResponses[404] },
       },
     },
     async (request, reply) => {
-      const description = descriptions[request.params.type]!
+      const description = describedAt(request.params.type, request.query.version)
       if (request.query.format === 'mermaid') {
         return reply.type('text/plain; charset=utf-8').send(toMermaid(description))
       }
       return description
+    },
+  )
+
+  app.get(
+    '/machines/:type/versions',
+    {
+      config: { access: townReaders },
+      schema: {
+        tags: ['machines'],
+        summary: 'Every version of a machine: since when it is current and how many projects stand on it, state by state (I6)',
+        params: z.object({ type: z.enum(projectTypes) }),
+        response: { 200: machineVersions, 400: errorResponses[400] },
+      },
+    },
+    async (request) => {
+      const { type } = request.params
+      return { type, current: machineRegistry[type].current, items: await versionsOf(deps.db, type) }
+    },
+  )
+
+  app.get(
+    '/machines/:type/diff',
+    {
+      config: { access: everyone },
+      schema: {
+        tags: ['machines'],
+        summary: 'What changed between two versions of a machine: states, transitions and events added, removed, changed',
+        params: z.object({ type: z.enum(projectTypes) }),
+        querystring: z.strictObject({ from: versionNumber, to: versionNumber.optional() }),
+        response: { 200: machineDiff, 400: errorResponses[400], 404: errorResponses[404] },
+      },
+    },
+    async (request) => {
+      const { type } = request.params
+      return diffMachines(describedAt(type, request.query.from), describedAt(type, request.query.to))
     },
   )
 }
