@@ -39,6 +39,7 @@ interface Ids {
   system: string
   webhook: string
   principal: string
+  migration: string
 }
 
 /** A route's request for the matrix. A write gets a body (or id) that fails validation: the access check comes first, so 403 vs 400 tells it. */
@@ -55,6 +56,13 @@ const invalid = (method: 'POST' | 'PUT' | 'DELETE', url: string) => ({ method, u
 const matrix: Record<string, Row> = {
   'GET /api/v1/machines': { allowed: all, request: () => get('/api/v1/machines') },
   'GET /api/v1/machines/:type': { allowed: all, request: () => get('/api/v1/machines/innovation') },
+  'GET /api/v1/machines/:type/diff': { allowed: all, request: () => get('/api/v1/machines/foundation/diff?from=1&to=2') },
+  // How many projects stand in each state across the town.
+  'GET /api/v1/machines/:type/versions': { allowed: town, request: () => get('/api/v1/machines/foundation/versions') },
+  'POST /api/v1/migrations': { allowed: adminOnly, request: () => invalid('POST', '/api/v1/migrations') },
+  'GET /api/v1/migrations': { allowed: adminOnly, request: () => get('/api/v1/migrations') },
+  'GET /api/v1/migrations/:id': { allowed: adminOnly, request: (ids) => get(`/api/v1/migrations/${ids.migration}`) },
+  'GET /api/v1/migrations/:id/projects': { allowed: adminOnly, request: (ids) => get(`/api/v1/migrations/${ids.migration}/projects`) },
   'POST /api/v1/organizations': { allowed: adminOnly, request: () => invalid('POST', '/api/v1/organizations') },
   'GET /api/v1/organizations': { allowed: town, request: () => get('/api/v1/organizations') },
   'GET /api/v1/organizations/:id': { allowed: readers, request: (ids) => get(`/api/v1/organizations/${ids.org}`) },
@@ -142,8 +150,10 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
     }
     const webhook = (await api.ok('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', secret: 'matrix-secret-0123456789', topics: [] })).id
     const principal = (await api.ok('POST', '/api/v1/principals', { name: '某评审员', role: 'reviewer' })).id
-    own = { org: orgA, project: projectA, spotCheck, system, webhook, principal }
-    other = { org: orgB, project: projectB, spotCheck, system, webhook, principal }
+    // A migration that selects nothing (no foundation project of 2099); never run here.
+    const migration = (await api.ok('POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, filter: { year: 2099 } })).id
+    own = { org: orgA, project: projectA, spotCheck, system, webhook, principal, migration }
+    other = { org: orgB, project: projectB, spotCheck, system, webhook, principal, migration }
     markersOfB = [orgB, '乙村党支部', projectB, implementingB, solidified]
 
     const make = async (name: string, role: 'reviewer' | 'assessor' | 'organization' | 'system', scopes?: Scope[], organizationId?: string) =>

@@ -86,7 +86,7 @@ describe.each(databaseKinds)('a year on the calendar, on %s', (kind) => {
       const last = (await api.history(id!)).at(-1)
       expect(last).toMatchObject({ event, actor: 'scheduler', at: '2026-03-31T16:00:00.000Z' })
     }
-    expect(await api.state(ids.submitted!)).toBe('underReview')
+    expect(await api.state(ids.submitted!)).toBe('filingReview')
     const overdue = await api.ok('GET', '/api/v1/projects?overdue=true&year=2026')
     expect(overdue.items.map((p: { id: string }) => p.id).sort()).toEqual([ids.draftFoundation, ids.draftInnovation, ids.returned].sort())
     const inDeclaration = await api.ok('GET', '/api/v1/projects?phase=declaration&year=2026')
