@@ -24,6 +24,7 @@ const schema = z.object({
   CALENDAR_REPORT_LEAD_DAYS: z.coerce.number().int().min(0).max(60).default(7),
   CALENDAR_ACCEPTANCE_DEADLINE: monthDay.default('12-31'),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  MIGRATION_POLL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   CORS_ORIGINS: z.string().default('').describe('comma-separated origins; empty: CORS off'),
@@ -47,6 +48,8 @@ export type Config = Readonly<{
   clock: { mode: 'system' | 'manual'; start: Date | undefined }
   calendarDefaults: CalendarDefaults
   scheduler: { intervalMs: number; batchSize: number }
+  /** How often a process looks for a running migration to carry on (docs/versions.md). */
+  migrationPollMs: number
   adminToken: string | undefined
   corsOrigins: string[]
   rateLimitPerMinute: number
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clock: { mode: e.CLOCK, start: e.CLOCK_START ? new Date(e.CLOCK_START) : undefined },
     calendarDefaults,
     scheduler: { intervalMs: e.SCHEDULER_INTERVAL_MS, batchSize: e.SCHEDULER_BATCH_SIZE },
+    migrationPollMs: e.MIGRATION_POLL_MS,
     adminToken: e.ADMIN_TOKEN,
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

@@ -39,6 +39,7 @@ const { app, scheduler, dispatcher, migrations } = await createService({
   calendarDefaults: config.calendarDefaults,
   bodyLimit: config.bodyLimit,
   scheduler: config.scheduler,
+  migrationIntervalMs: config.migrationPollMs,
   corsOrigins: config.corsOrigins,
   rateLimitPerMinute: config.rateLimitPerMinute,
   authCacheMs: config.authCacheMs,
