@@ -139,8 +139,10 @@ async function machinesView() {
     }
     cards.push(
       h('section', { class: 'card', 'aria-labelledby': `title-${machine.type}` },
-        h('h3', { id: `title-${machine.type}` }, label(machine.label, machine.type), ' ', h('span', { class: 'badge', 'data-total': total }, total)),
-        holder),
+        h('h3', { id: `title-${machine.type}` }, label(machine.label, machine.type), ' ', h('span', { class: 'badge', 'data-total': total }, total),
+          ' ', h('span', { class: 'muted' }, `v${machine.version}`)),
+        holder,
+        await versionsPanel(machine)),
     )
   }
   show(
@@ -150,6 +152,40 @@ async function machinesView() {
       h('span', { class: 'l2' }, t('legend.some')), h('span', { class: 'l3' }, t('legend.many'))),
     h('div', { class: 'machines' }, cards),
   )
+}
+
+// ---- Machine versions: where the projects of each stand, and what changed (docs/versions.md) ---------
+async function versionsPanel(machine) {
+  const versions = await api(`/machines/${machine.type}/versions`)
+  if (versions.items.length < 2) return ''
+  const previous = versions.items.filter((v) => v.version < versions.current).at(-1)
+  const diff = previous ? await api(`/machines/${machine.type}/diff?from=${previous.version}&to=${versions.current}`) : null
+  const stateName = (s) => (lang() === 'en' ? s.id : `${s.label}（${s.id}）`)
+  const transitionName = (tr) => `${tr.from} —${lang() === 'en' ? tr.event : tr.eventLabel}→ ${tr.to ?? tr.from}`
+  const list = (kind, items) => (items.length ? h('li', { 'data-diff': kind }, t(`diff.${kind}`), '：', items.join('、')) : '')
+  return h('details', { class: 'versions', 'data-versions': machine.type },
+    h('summary', {}, t('versions.title'), ` · v${versions.items.map((v) => v.version).join(' / v')}`),
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, t('version')), h('th', {}, t('versions.since')), h('th', {}, t('versions.projects')), h('th', {}, t('versions.states')))),
+      h('tbody', {}, ...versions.items.map((v) =>
+        h('tr', { 'data-version': v.version },
+          h('td', {}, `v${v.version}`, v.current ? ` (${t('versions.current')})` : ''),
+          h('td', {}, v.currentSince ? new Date(v.currentSince).toLocaleDateString(lang() === 'en' ? 'en' : 'zh-CN') : '—'),
+          h('td', {}, v.projects),
+          h('td', {}, v.states.map((s) => `${s.state} ${s.projects}`).join('、') || t('nothing')))))),
+    diff
+      ? h('div', { class: 'diff' },
+          h('h4', {}, t('versions.diff'), ` v${diff.from} → v${diff.to}`),
+          h('ul', {},
+            list('statesAdded', diff.states.added.map(stateName)),
+            list('statesRemoved', diff.states.removed.map(stateName)),
+            list('statesChanged', diff.states.changed.map((c) => `${c.id}（${c.fields.join(', ')}）`)),
+            list('transitionsAdded', diff.transitions.added.map(transitionName)),
+            list('transitionsRemoved', diff.transitions.removed.map(transitionName)),
+            list('transitionsChanged', diff.transitions.changed.map((c) => `${c.key}（${c.fields.join(', ')}）`)),
+            list('eventsAdded', diff.events.added),
+            list('eventsRemoved', diff.events.removed)))
+      : '')
 }
 
 // ---- Projects: filterable, paginated list --------------------------------------------------------

@@ -87,11 +87,24 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     expect(await underReview.getAttribute('aria-label')).toBe('评审中 1')
     expect(await page.locator('[data-type="foundation"] g.node[data-state="planning"]').getAttribute('aria-label')).toBe('已立项·待报实施方案 1')
     // Every state of every machine is drawn, and painted by how many projects are in it.
-    expect(await page.evaluate(() => [...document.querySelectorAll('.diagram')].map((d) => d.querySelectorAll('g.node[data-state]').length))).toEqual([15, 15, 15])
+    expect(await page.evaluate(() => [...document.querySelectorAll('.diagram')].map((d) => d.querySelectorAll('g.node[data-state]').length))).toEqual([14, 15, 15])
     expect(await page.locator('[data-type="promotion"] g.node[data-state="draft"]').getAttribute('data-heat')).toBe('3')
     expect(await page.locator('[data-type="promotion"] g.node[data-state="closed"]').getAttribute('data-heat')).toBe('0')
     await shot('02-machines')
   }, 120_000)
+
+  it('shows a machine’s versions, where their projects stand, and what changed (docs/versions.md)', async () => {
+    const panel = page.locator('[data-versions="foundation"]')
+    await panel.locator('summary').click()
+    expect(await panel.locator('tr[data-version]').count()).toBe(2)
+    expect(await panel.locator('tr[data-version="2"]').textContent()).toContain('当前')
+    expect(await panel.locator('[data-diff="statesAdded"]').textContent()).toContain('filingReview')
+    expect(await panel.locator('[data-diff="statesRemoved"]').textContent()).toContain('underReview')
+    expect(await panel.locator('[data-diff="eventsAdded"]').textContent()).toContain('FILE_DECLARATION')
+    // A type with one version has no panel.
+    expect(await page.locator('[data-versions="innovation"]').count()).toBe(0)
+    await shot('02b-versions')
+  }, 60_000)
 
   it('lists the projects in a state when the state is clicked, and filters the list', async () => {
     await page.locator('[data-type="innovation"] g.node[data-state="implementing"]').click()
