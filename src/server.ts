@@ -8,6 +8,7 @@ import { ensureAdmin } from './domain/principals.js'
 import { writeAdminToken } from './admin-token.js'
 import { createService } from './service.js'
 import { carryOutReplanRequests } from './engine/replan.js'
+import { recordCurrentVersions } from './domain/machine-versions.js'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel })
@@ -21,6 +22,8 @@ const clock = await serviceClock()
 // A migration that moved deadlines leaves a request: the running projects' timers are re-planned before serving.
 const replanned = await carryOutReplanRequests(database.db, config.calendarDefaults, clock.now())
 if (replanned) logger.info(replanned, 'timers re-planned after a migration')
+// Since when each machine version is the one new projects start on (GET /api/v1/machines/{type}/versions).
+await recordCurrentVersions(database.db, clock.now())
 const admin = await ensureAdmin(database.db, config.adminToken, clock.now())
 if (admin.token) {
   // Never into the log, which shippers collect: a file only this user can read, and the terminal when there is one.

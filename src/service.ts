@@ -9,7 +9,6 @@ import { standardDefaults, type CalendarDefaults } from './calendar/year-calenda
 import { createScheduler } from './scheduler/scheduler.js'
 import { createDispatcher } from './webhooks/dispatcher.js'
 import { createMigrationRunner } from './engine/migration-runner.js'
-import { recordCurrentVersions } from './domain/machine-versions.js'
 
 /** Wires engine, scheduler and HTTP app over one database; the server, tests and benchmarks share it. */
 export interface ServiceOptions {
@@ -54,8 +53,6 @@ export async function createService(options: ServiceOptions) {
     logger,
     ...(options.scheduler ?? { intervalMs: 1000, batchSize: 500 }),
   })
-  // Since when each machine version is the one new projects start on (GET /machines/{type}/versions).
-  await recordCurrentVersions(database.db, clock.now())
   const migrations = createMigrationRunner({ db: database.db, engine, logger, intervalMs: options.migrationIntervalMs ?? 1000 })
   const app = await buildApp(
     { db: database.db, databaseKind: database.kind, clock, engine, scheduler, migrations, calendarDefaults, webhookPolicy },

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../../src/db/connect.js'
 import { createPrincipal } from '../../src/domain/principals.js'
 import { ManualClock } from '../../src/engine/clock.js'
 import { createService } from '../../src/service.js'
+import { recordCurrentVersions } from '../../src/domain/machine-versions.js'
 import { parseAllowList } from '../../src/webhooks/destination.js'
 import type { TestDatabase } from './databases.js'
 
@@ -67,5 +68,7 @@ export async function createTestApp(
     ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
   })
   await authorizeTestApp(service.app, database)
+  // As the server does at start.
+  await recordCurrentVersions(database.db, clock.now())
   return { ...service, clock }
 }

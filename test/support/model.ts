@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { transition } from 'xstate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acceptedEvents, currentDefinition, type ProjectType } from '../../machines/index.js'
+import { acceptedEvents, currentDefinition, definitionAt, type ProjectType } from '../../machines/index.js'
+import { asBeforeUpgrade } from './machine-versions.js'
 import { createTestApp } from './app.js'
 import { openTestDatabase, type TestDatabase } from './databases.js'
 import { assessmentSteps, declarations, payloads, reviewers, type Step } from './fixtures.js'
@@ -49,8 +50,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.string({ maxLength: 20 }) }) },
 )
 
-export function modelSuite(type: ProjectType) {
-  describe(`the server agrees with the pure ${type} machine`, () => {
+/** One machine's suite: its current version, or an older one (its projects started before an upgrade). */
+export function modelSuite(type: ProjectType, version?: number) {
+  const name = version === undefined ? type : `${type} v${version}`
+  describe(`the server agrees with the pure ${name} machine`, () => {
     let database: TestDatabase
     let app: FastifyInstance
     let org: string
@@ -66,9 +69,10 @@ export function modelSuite(type: ProjectType) {
       await database?.drop()
     })
 
-    it(`${type}: ${runs} random event sequences`, async () => {
-      const d = driver(type)
-      const definition = currentDefinition(type)
+    it(`${name}: ${runs} random event sequences`, async () => {
+      const d = driver(type, version)
+      const definition = version === undefined ? currentDefinition(type) : definitionAt(type, version)!
+      const start = <T>(work: () => Promise<T>) => (version === undefined ? work() : asBeforeUpgrade(type, version, work))
       const events = definition.events as Record<string, { roles: readonly string[]; deadline?: string; payload: { strict: () => { safeParse: (v: unknown) => { success: boolean; data?: object } } } }>
       // What the server knows that the model must know too: no spot check exists.
       const facts = { ...defaultFacts, spotCheck: { id: '', exists: false, selected: false } }
@@ -79,11 +83,10 @@ export function modelSuite(type: ProjectType) {
         fc.asyncProperty(fc.array(step, { maxLength: 14 }), async (sequence) => {
           // Foundation projects are one a year per organization: each run declares in its own year.
           const year = 2026
-          const created = await app.inject({
-            method: 'POST',
-            url: '/api/v1/projects',
-            payload: { type, organizationId: type === 'foundation' ? await client(app).organization(`模型测试-${Math.random()}`) : org, year, declaration: declarations[type] },
-          })
+          const organizationId = type === 'foundation' ? await client(app).organization(`模型测试-${Math.random()}`) : org
+          const created = await start(() =>
+            app.inject({ method: 'POST', url: '/api/v1/projects', payload: { type, organizationId, year, declaration: declarations[type] } }),
+          )
           expect(created.statusCode).toBe(201)
           const id = created.json().id
           let model = d.start()
