@@ -161,6 +161,12 @@ async function versionsPanel(machine) {
   const previous = versions.items.filter((v) => v.version < versions.current).at(-1)
   const diff = previous ? await api(`/machines/${machine.type}/diff?from=${previous.version}&to=${versions.current}`) : null
   const stateName = (s) => (lang() === 'en' ? s.id : `${s.label}（${s.id}）`)
+  // Each version's own state labels: an old version may have states the current one lacks.
+  const labelsOf = Object.fromEntries(await Promise.all(versions.items.map(async (v) => {
+    const described = v.version === machine.version ? machine : await api(`/machines/${machine.type}?version=${v.version}`)
+    return [v.version, Object.fromEntries(described.states.map((s) => [s.id, s.label]))]
+  })))
+  const standing = (v) => v.states.map((s) => `${lang() === 'en' ? s.state : labelsOf[v.version][s.state] ?? s.state} ${s.projects}`).join('、') || t('nothing')
   const transitionName = (tr) => `${tr.from} —${lang() === 'en' ? tr.event : tr.eventLabel}→ ${tr.to ?? tr.from}`
   const list = (kind, items) => (items.length ? h('li', { 'data-diff': kind }, t(`diff.${kind}`), '：', items.join('、')) : '')
   return h('details', { class: 'versions', 'data-versions': machine.type },
@@ -172,7 +178,7 @@ async function versionsPanel(machine) {
           h('td', {}, `v${v.version}`, v.current ? ` (${t('versions.current')})` : ''),
           h('td', {}, v.currentSince ? new Date(v.currentSince).toLocaleDateString(lang() === 'en' ? 'en' : 'zh-CN') : '—'),
           h('td', {}, v.projects),
-          h('td', {}, v.states.map((s) => `${s.state} ${s.projects}`).join('、') || t('nothing')))))),
+          h('td', {}, standing(v)))))),
     diff
       ? h('div', { class: 'diff' },
           h('h4', {}, t('versions.diff'), ` v${diff.from} → v${diff.to}`),

@@ -98,6 +98,8 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     await panel.locator('summary').click()
     expect(await panel.locator('tr[data-version]').count()).toBe(2)
     expect(await panel.locator('tr[data-version="2"]').textContent()).toContain('当前')
+    // Where its projects stand, by the state labels of their own version.
+    expect(await panel.locator('tr[data-version="2"]').textContent()).toContain('已立项·待报实施方案 1')
     expect(await panel.locator('[data-diff="statesAdded"]').textContent()).toContain('filingReview')
     expect(await panel.locator('[data-diff="statesRemoved"]').textContent()).toContain('underReview')
     expect(await panel.locator('[data-diff="eventsAdded"]').textContent()).toContain('FILE_DECLARATION')
