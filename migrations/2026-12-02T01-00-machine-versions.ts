@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely'
 // Machine versions side by side (docs/versions.md): when each version became current in this
 // database, and explicit migrations of running projects from one version to another, with the
 // outcome of each project. Every machine so far is at version 1, current since the first project
-// of its type (or now, for a database without one).
+// of its type; a type without projects gets its row when the service starts (with its clock).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('machine_version')
@@ -16,8 +16,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
   await sql`
     insert into machine_version (type, version, current_since)
-    select t.type, 1, coalesce((select min(p.created_at) from project p where p.type = t.type), now())
-      from (values ('foundation'), ('innovation'), ('promotion')) as t(type)`.execute(db)
+    select p.type, 1, min(p.created_at) from project p
+     where p.type in ('foundation', 'innovation', 'promotion') group by p.type`.execute(db)
 
   await db.schema
     .createTable('migration')

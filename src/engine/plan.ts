@@ -79,6 +79,8 @@ function transitionedMessage(project: ProjectRow, from: string | null, event: st
       event,
       to,
       version: project.version,
+      // The machine version it runs on, so a consumer of the feed knows it without asking (docs/versions.md).
+      machineVersion: project.machine_version,
       actor,
       at: at.toISOString(),
     },

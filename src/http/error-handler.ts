@@ -112,9 +112,11 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
       })
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const fields = error.validation.map((v) => ({
-        path: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
-        message: v.message ?? 'invalid',
+      // A path names the client's own keys: bounded, so a huge key is not echoed back (twice) in the answer.
+      const bounded = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
+      const fields = error.validation.slice(0, 100).map((v) => ({
+        path: bounded([error.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.')),
+        message: bounded(v.message ?? 'invalid'),
       }))
       return reply.code(400).send({
         statusCode: 400,

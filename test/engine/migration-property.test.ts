@@ -83,7 +83,7 @@ describe.each(databaseKinds)('migrating random projects with random maps, on %s'
         const stateMap = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== undefined)) as Record<string, string | null>
         const before = new Map(await Promise.all(ids.map(async ({ id }) => [id, { row: await row(id), history: await api.history(id) }] as const)))
 
-        const response = await app.inject({ method: 'POST', url: '/api/v1/migrations', payload: { type: 'foundation', fromVersion: 1, toVersion: 2, stateMap, filter: { year } } })
+        const response = await app.inject({ method: 'POST', url: '/api/v1/migrations', payload: { type: 'foundation', fromVersion: 1, toVersion: 2, stateMap, filter: { year }, dryRun: false } })
         if (response.statusCode === 422) {
           // Refused whole: only for a map that would leave a project stuck; nothing moved.
           expect(response.json().code).toBe('MIGRATION_MAP_REFUSED')

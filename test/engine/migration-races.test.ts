@@ -58,7 +58,7 @@ describe.each(databaseKinds)('a migration racing writers and the sweep, on %s', 
   })
 
   it('loses nothing and does nothing twice', async () => {
-    const started = await app.inject({ method: 'POST', url: '/api/v1/migrations', payload: { type: 'foundation', fromVersion: 1, toVersion: 2 } })
+    const started = await app.inject({ method: 'POST', url: '/api/v1/migrations', payload: { type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: false } })
     expect(started.statusCode, started.body).toBe(202)
     const migrationId = started.json().id as string
 

@@ -96,7 +96,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('a migration killed in the middle,
     const first = await start()
     const preview = await call(first, 'POST', '/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: true })
     expect(preview.body).toMatchObject({ projects: PROJECTS, movable: PROJECTS })
-    const applied = await call(first, 'POST', '/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2 })
+    const applied = await call(first, 'POST', '/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: false })
     expect(applied.status).toBe(202)
     const id = applied.body.id as string
     // Killed as soon as some batches have committed and others have not.

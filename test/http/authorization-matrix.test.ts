@@ -151,7 +151,7 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
     const webhook = (await api.ok('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', secret: 'matrix-secret-0123456789', topics: [] })).id
     const principal = (await api.ok('POST', '/api/v1/principals', { name: '某评审员', role: 'reviewer' })).id
     // A migration that selects nothing (no foundation project of 2099); never run here.
-    const migration = (await api.ok('POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, filter: { year: 2099 } })).id
+    const migration = (await api.ok('POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, filter: { year: 2099 }, dryRun: false })).id
     own = { org: orgA, project: projectA, spotCheck, system, webhook, principal, migration }
     other = { org: orgB, project: projectB, spotCheck, system, webhook, principal, migration }
     markersOfB = [orgB, '乙村党支部', projectB, implementingB, solidified]

@@ -77,7 +77,9 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     const { current, items } = await api.ok('GET', '/api/v1/machines/foundation/versions')
     expect(current).toBe(2)
     expect(items.map((v: { version: number; current: boolean }) => [v.version, v.current])).toEqual([[1, false], [2, true]])
-    for (const v of items) expect(typeof v.currentSince).toBe('string')
+    // Recorded when a service with the version current starts: this database's first start already had v2
+    // (its v1 projects were started as if before the upgrade), so v1 was never current here.
+    expect(items.map((v: { currentSince: string | null }) => v.currentSince === null)).toEqual([true, false])
     const v1Standing = items[0]
     expect(v1Standing.projects).toBe(Object.keys(old).length + 2)
     expect(v1Standing.states).toContainEqual({ state: 'underReview', projects: 3 })
@@ -150,6 +152,7 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
       [{ filter: { year: 1999 } }, 400, 'VALIDATION_FAILED'],
       [{ filter: { organizationId: 'x' } }, 400, 'VALIDATION_FAILED'],
       [{ unknown: true }, 400, 'VALIDATION_FAILED'],
+      [{ stateMap: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`s${i}`, 'draft'])) }, 400, 'VALIDATION_FAILED'],
     ]
     for (const [change, status, code, problem] of refusals) {
       for (const dryRun of [true, false]) {
@@ -159,6 +162,12 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
         if (problem) expect(response.json().details.problems.map((p: { problem: string }) => p.problem)).toContain(problem)
       }
     }
+    // Applying is never what an omitted dryRun means; a huge key is not echoed back whole.
+    const omitted = await post({ type: 'foundation', fromVersion: 1, toVersion: 2 })
+    expect([omitted.statusCode, omitted.json().details.fields[0].path]).toEqual([400, 'body.dryRun'])
+    const huge = await post({ type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: true, stateMap: { ['x'.repeat(500_000)]: 'draft' } })
+    expect(huge.statusCode).toBe(400)
+    expect(huge.body.length).toBeLessThan(2_000)
     // A key named like the prototype is refused as JSON the service does not take (no prototype pollution).
     const proto = await app.inject({
       method: 'POST',
@@ -200,20 +209,20 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     for (const id of [...Object.values(old), lowered]) historyBefore.set(id, await api.history(id))
     const rowsBefore = new Map(await Promise.all([...Object.values(old), lowered].map(async (id) => [id, await row(id)] as const)))
 
-    const accepted = await post({ type: 'foundation', fromVersion: 1, toVersion: 2, stateMap }, { 'idempotency-key': 'migrate-foundation-1-2' })
+    const accepted = await post({ type: 'foundation', fromVersion: 1, toVersion: 2, stateMap, dryRun: false }, { 'idempotency-key': 'migrate-foundation-1-2' })
     expect(accepted.statusCode, accepted.body).toBe(202)
     const started = accepted.json()
     expect(accepted.headers.location).toBe(`/api/v1/migrations/${started.id}`)
     expect(started).toMatchObject({ status: 'running', planned: 11, fromVersion: 1, toVersion: 2, requestedBy: '组织科' })
     // One running migration per type.
-    expect((await api.refused(409, 'POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2 })).code).toBe('MIGRATION_IN_PROGRESS')
+    expect((await api.refused(409, 'POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: false })).code).toBe('MIGRATION_IN_PROGRESS')
 
     await migrations.runPending()
     const done = await api.ok('GET', `/api/v1/migrations/${started.id}`)
     expect(done).toMatchObject({ status: 'completed', moved: preview.movable, blocked: preview.blocked, remaining: 0 })
     expect(typeof done.completedAt).toBe('string')
     // The same key answers the same, without a second migration.
-    const replay = await post({ type: 'foundation', fromVersion: 1, toVersion: 2, stateMap }, { 'idempotency-key': 'migrate-foundation-1-2' })
+    const replay = await post({ type: 'foundation', fromVersion: 1, toVersion: 2, stateMap, dryRun: false }, { 'idempotency-key': 'migrate-foundation-1-2' })
     expect(replay.json().id).toBe(started.id)
 
     const calendars = calendarLookup(await findCalendars(database.db, [2026, 2027]), standardDefaults)
@@ -255,7 +264,7 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     // The migrated declaration is now filed, as version 2 does.
     expect((await api.send(old.underReview!, { type: 'FILE_DECLARATION', ...payloads.FILE_DECLARATION })).state).toBe('planning')
     // Applied again: nothing left to move, the blocked ones judged again.
-    const again = (await post({ type: 'foundation', fromVersion: 1, toVersion: 2, stateMap })).json()
+    const again = (await post({ type: 'foundation', fromVersion: 1, toVersion: 2, stateMap, dryRun: false })).json()
     await migrations.runPending()
     expect(await api.ok('GET', `/api/v1/migrations/${again.id}`)).toMatchObject({ status: 'completed', moved: 0, blocked: 2 })
   })
@@ -277,13 +286,14 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
       replayed.set(item.projectId!, {
         state: item.payload.to,
         version: item.payload.version,
-        machineVersion: item.payload.event === 'MIGRATE' ? item.payload.machineVersion : (before?.machineVersion ?? null),
+        // Every project message says the version the project runs on from then on.
+        machineVersion: item.payload.machineVersion,
       })
     }
     for (const project of await database.db.selectFrom('project').select(['id', 'state', 'version', 'machine_version']).execute()) {
       const seen = replayed.get(project.id)!
       expect([seen.state, seen.version], project.id).toEqual([project.state, project.version])
-      if (seen.machineVersion !== null) expect(seen.machineVersion).toBe(project.machine_version)
+      expect(seen.machineVersion, project.id).toBe(project.machine_version)
     }
   })
 

@@ -20,7 +20,9 @@ const migrationRequest = z
     fromVersion: versionNumber,
     toVersion: versionNumber,
     stateMap: z
-      .record(stateName, stateName.nullable())
+      // Counted before the keys are read: a map has at most one entry per state of a machine.
+      .custom<Record<string, unknown>>((v) => typeof v !== 'object' || v === null || Object.keys(v).length <= 64, 'at most 64 states')
+      .pipe(z.record(stateName, stateName.nullable()))
       .optional()
       .describe('old state → new state, or null to leave its projects on the old version; a state not named goes to the state of the same name, if the new version has it'),
     filter: z
@@ -30,7 +32,8 @@ const migrationRequest = z
         organizationId: z.uuid().optional(),
       })
       .optional(),
-    dryRun: z.boolean().default(false).describe('true: answer what would happen, write nothing'),
+    // Required: moving projects is never what an omitted field means.
+    dryRun: z.boolean().describe('true: answer what would happen and write nothing; false: apply it'),
   })
   .meta({ id: 'MigrationRequest' })
 
