@@ -10,12 +10,9 @@
  */
 import { pino } from 'pino'
 import { openBenchDatabase } from './support/database.js'
-import { getOrganization, createOrganization } from '../src/domain/organizations.js'
 import { ManualClock } from '../src/engine/clock.js'
-import { planStart } from '../src/engine/plan.js'
-import { writeTransitions } from '../src/engine/write.js'
-import { defaultCalendar } from '../src/calendar/year-calendar.js'
 import { createService } from '../src/service.js'
+import { seedDrafts } from './support/drafts.js'
 
 const projects = Number(process.env.BENCH_PROJECTS ?? 10_000)
 const batchSize = Number(process.env.BENCH_BATCH ?? 1000)
@@ -35,27 +32,7 @@ const { scheduler, app } = await createService({
 })
 
 const loadStart = performance.now()
-const org = await getOrganization(
-  database.db,
-  (
-    await createOrganization(
-      database.db,
-      { name: '基准测试党支部', category: 'village', secretary: '书记', leaderInCharge: '委员' },
-      clock.now(),
-    )
-  ).id,
-)
-const calendar = defaultCalendar(2026)
-for (let done = 0; done < projects; done += 1000) {
-  const plans = Array.from({ length: Math.min(1000, projects - done) }, (_, i) =>
-    planStart(
-      { type: 'foundation', organizationId: org.id, year: 2026, declaration: { title: `基础强化项目 ${done + i + 1}` } },
-      org,
-      { now: clock.now(), actor: 'bench', calendarOf: () => calendar, minReviews: 3 },
-    ),
-  )
-  await database.db.transaction().execute((trx) => writeTransitions(trx, plans))
-}
+await seedDrafts(database, projects, { type: 'foundation', year: 2026, now: clock.now() })
 const loadMs = performance.now() - loadStart
 const rssBeforeSweep = process.memoryUsage().rss
 

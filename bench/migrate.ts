@@ -10,14 +10,12 @@
  */
 import { pino } from 'pino'
 import { machineRegistry } from '../machines/index.js'
-import { defaultCalendar, standardDefaults } from '../src/calendar/year-calendar.js'
-import { createOrganization, getOrganization } from '../src/domain/organizations.js'
+import { standardDefaults } from '../src/calendar/year-calendar.js'
 import { ManualClock } from '../src/engine/clock.js'
 import { previewMigration, recordMigration, resolveMigration } from '../src/engine/migrate.js'
-import { planStart } from '../src/engine/plan.js'
-import { writeTransitions } from '../src/engine/write.js'
 import { createService } from '../src/service.js'
 import { openBenchDatabase } from './support/database.js'
+import { seedDrafts } from './support/drafts.js'
 
 const projects = Number(process.env.BENCH_PROJECTS ?? 10_000)
 
@@ -36,23 +34,9 @@ const { scheduler, migrations, app } = await createService({ database, clock, lo
 
 // The database a real upgrade meets: the projects started while version 1 was current.
 const loadStart = performance.now()
-const org = await getOrganization(
-  database.db,
-  (await createOrganization(database.db, { name: '迁移基准党支部', category: 'village', secretary: '书记', leaderInCharge: '委员' }, clock.now())).id,
-)
-const calendar = defaultCalendar(2026)
 const current = machineRegistry.foundation.current
 machineRegistry.foundation.current = 1
-for (let done = 0; done < projects; done += 1000) {
-  const plans = Array.from({ length: Math.min(1000, projects - done) }, (_, i) =>
-    planStart(
-      { type: 'foundation', organizationId: org.id, year: 2026, declaration: { title: `基础强化项目 ${done + i + 1}` } },
-      org,
-      { now: clock.now(), actor: 'bench', calendarOf: () => calendar, minReviews: 3 },
-    ),
-  )
-  await database.db.transaction().execute((trx) => writeTransitions(trx, plans))
-}
+await seedDrafts(database, projects, { type: 'foundation', year: 2026, now: clock.now() })
 machineRegistry.foundation.current = current
 const loadMs = performance.now() - loadStart
 endPhase('load')

@@ -1,3 +1,5 @@
+import { machineRegistry, type ProjectType } from '../machines/index.js'
+
 /**
  * Refusals (I7): every one has an HTTP status, a stable machine-readable code and a
  * human message; the central error handler adds the request id.
@@ -31,3 +33,10 @@ export const versionConflict = (expected: number, actual: number) =>
     expectedVersion: expected,
     currentVersion: actual,
   })
+
+/** A machine version the registry does not have (machines/index.ts); says which it has. */
+export function machineVersionNotFound(type: ProjectType, version: number): Refusal {
+  return new Refusal(404, 'MACHINE_VERSION_NOT_FOUND', `the ${type} machine has no version ${version}`, {
+    versions: Object.keys(machineRegistry[type].versions).map(Number),
+  })
+}

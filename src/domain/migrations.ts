@@ -1,28 +1,33 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
+import type { ProjectType } from '../../machines/index.js'
 import type { Executor } from '../db/database.js'
-import type { MigrationOutcomeRow, MigrationRow } from '../db/tables/migration.js'
+import type { MigrationFilter, MigrationOutcomeRow, MigrationRow } from '../db/tables/migration.js'
 import { notFound } from '../errors.js'
 import { decodeCursor, encodeCursor, pageQuery, type Page } from './pagination.js'
 
 /** Reading migrations and their per-project outcomes (the engine writes them: engine/migrate.ts). */
+
+/** The projects (`p`) a migration selects: its type at its source version, narrowed by its filter. */
+export function migrationSelection(m: { type: ProjectType; fromVersion: number; filter: MigrationFilter }): RawBuilder<boolean> {
+  const f = m.filter
+  return sql<boolean>`p.type = ${m.type} and p.machine_version = ${m.fromVersion}
+    ${f.year === undefined ? sql`` : sql`and p.year = ${f.year}`}
+    ${f.organizationId === undefined ? sql`` : sql`and p.organization_id = ${f.organizationId}`}
+    ${f.states === undefined ? sql`` : sql`and p.state = any(${f.states}::text[])`}`
+}
+
+/** Of those, the ones this migration has not decided yet. */
+export const undecidedBy = (migrationId: string) =>
+  sql<boolean>`not exists (select 1 from migration_outcome o where o.migration_id = ${migrationId} and o.project_id = p.id)`
 export async function getMigration(db: Executor, id: string): Promise<MigrationRow & { remaining: number }> {
   const row = await db.selectFrom('migration').selectAll().where('id', '=', id).executeTakeFirst()
   if (!row) throw notFound('migration', id, 'MIGRATION_NOT_FOUND')
   // What is left: the selected projects still on the old version without an outcome (none once completed).
+  const selected = migrationSelection({ type: row.type, fromVersion: row.from_version, filter: row.filter })
   const remaining =
     row.status === 'completed'
       ? 0
-      : Number(
-          (
-            await sql<{ n: number }>`
-              select count(*)::int as n from project p
-               where p.type = ${row.type} and p.machine_version = ${row.from_version}
-                 ${row.filter.year === undefined ? sql`` : sql`and p.year = ${row.filter.year}`}
-                 ${row.filter.organizationId === undefined ? sql`` : sql`and p.organization_id = ${row.filter.organizationId}`}
-                 ${row.filter.states === undefined ? sql`` : sql`and p.state = any(${row.filter.states}::text[])`}
-                 and not exists (select 1 from migration_outcome o where o.migration_id = ${row.id} and o.project_id = p.id)`.execute(db)
-          ).rows[0]!.n,
-        )
+      : (await sql<{ n: number }>`select count(*)::int as n from project p where ${selected} and ${undecidedBy(row.id)}`.execute(db)).rows[0]!.n
   return { ...row, remaining }
 }
 

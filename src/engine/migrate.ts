@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { sql, type RawBuilder } from 'kysely'
-import { definitionAt, machineRegistry, resolveStateMap, type ProjectType, type StateMap } from '../../machines/index.js'
+import { sql } from 'kysely'
+import { definitionAt, resolveStateMap, type ProjectType, type StateMap } from '../../machines/index.js'
 import type { CalendarDefaults } from '../calendar/year-calendar.js'
 import type { DB, Executor } from '../db/database.js'
 import type { MigrationFilter, MigrationRow } from '../db/tables/migration.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import { calendarLookup, findCalendars, lockCalendarsShared } from '../domain/calendars.js'
+import { migrationSelection, undecidedBy } from '../domain/migrations.js'
 import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from '../domain/timers.js'
-import { Refusal } from '../errors.js'
+import { machineVersionNotFound, Refusal } from '../errors.js'
 import { loadFacts } from './facts.js'
 import { calendarYearsOf } from './load.js'
 import { migrationNeeds, planMigration, type MigrationDecision, type MigrationTarget } from './migration-plan.js'
@@ -44,12 +45,7 @@ const BATCH = 500
 /** Refuses a request that cannot be carried out as asked, before any project is read. */
 export function resolveMigration(request: MigrationRequest): ResolvedMigration {
   const { type, fromVersion, toVersion } = request
-  const versions = Object.keys(machineRegistry[type].versions).map(Number)
-  for (const version of [fromVersion, toVersion]) {
-    if (!definitionAt(type, version)) {
-      throw new Refusal(404, 'MACHINE_VERSION_NOT_FOUND', `the ${type} machine has no version ${version}`, { versions })
-    }
-  }
+  for (const version of [fromVersion, toVersion]) if (!definitionAt(type, version)) throw machineVersionNotFound(type, version)
   if (fromVersion === toVersion) {
     throw new Refusal(422, 'MIGRATION_REFUSED', 'fromVersion and toVersion are the same version', { fromVersion, toVersion })
   }
@@ -63,15 +59,6 @@ export function resolveMigration(request: MigrationRequest): ResolvedMigration {
     })
   }
   return { type, fromVersion, toVersion, stateMap: map, filter: request.filter ?? {} }
-}
-
-/** The projects a migration selects: its type at its source version, narrowed by the filter. */
-function selection(m: ResolvedMigration): RawBuilder<boolean> {
-  const f = m.filter
-  return sql<boolean>`p.type = ${m.type} and p.machine_version = ${m.fromVersion}
-    ${f.year === undefined ? sql`` : sql`and p.year = ${f.year}`}
-    ${f.organizationId === undefined ? sql`` : sql`and p.organization_id = ${f.organizationId}`}
-    ${f.states === undefined ? sql`` : sql`and p.state = any(${f.states}::text[])`}`
 }
 
 type ProjectWithTimers = ProjectRow & { timers: PendingTimersJson }
@@ -137,7 +124,7 @@ export async function previewMigration(db: DB, m: ResolvedMigration, options: { 
     const { rows } = await sql<ProjectWithTimers>`
       select p.*, ${pendingTimersJson(sql.ref('p.id'))} as timers
         from project p
-       where ${selection(m)} and p.id > ${after}
+       where ${migrationSelection(m)} and p.id > ${after}
        order by p.id
        limit ${BATCH}`.execute(db)
     if (rows.length === 0) break
@@ -178,7 +165,7 @@ export async function recordMigration(db: Executor, m: ResolvedMigration, actor:
   if (running) {
     throw new Refusal(409, 'MIGRATION_IN_PROGRESS', `migration ${running.id} of the ${m.type} machine is still running`, { migrationId: running.id })
   }
-  const { rows } = await sql<{ planned: number }>`select count(*)::int as planned from project p where ${selection(m)}`.execute(db)
+  const { rows } = await sql<{ planned: number }>`select count(*)::int as planned from project p where ${migrationSelection(m)}`.execute(db)
   try {
     return await db
       .insertInto('migration')
@@ -226,8 +213,7 @@ export async function migrateBatch(db: DB, migrationId: string, options: { now: 
     const { rows } = await sql<ProjectWithTimers>`
       select p.*, ${pendingTimersJson(sql.ref('p.id'))} as timers
         from project p
-       where ${selection(m)}
-         and not exists (select 1 from migration_outcome o where o.migration_id = ${row.id} and o.project_id = p.id)
+       where ${migrationSelection(m)} and ${undecidedBy(row.id)}
        order by p.id
        limit ${options.batchSize ?? BATCH}
        for update of p`.execute(trx)

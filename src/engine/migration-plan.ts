@@ -3,9 +3,8 @@ import type { Rule } from '../../machines/shared/rules.js'
 import type { CalendarOf } from '../calendar/year-calendar.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import type { PendingTimer } from '../db/tables/timer.js'
-import type { TimerOp } from './effects.js'
-import { desiredTimers } from './deadlines.js'
-import type { PlannedTransition } from './plan.js'
+import { desiredTimers, timerChanges } from './deadlines.js'
+import { transitionedMessage, type PlannedTransition } from './plan.js'
 import { stateOf } from './snapshot.js'
 
 /**
@@ -59,14 +58,7 @@ export function planMigration(
     }
   }
 
-  const desired = desiredTimers(definition, snapshot, project.year, calendarOf)
-  const timers: TimerOp[] = []
-  for (const d of desired) {
-    const stored = pending.find((t) => t.key === d.kind)
-    const same = stored && stored.due_at.getTime() === d.dueAt.getTime() && JSON.stringify(stored.event) === JSON.stringify(d.event)
-    if (!same) timers.push({ op: 'set', key: d.kind, kind: d.kind, event: d.event, dueAt: d.dueAt })
-  }
-  for (const t of pending) if (!desired.some((d) => d.kind === t.key)) timers.push({ op: 'delete', key: t.key })
+  const timers = timerChanges(desiredTimers(definition, snapshot, project.year, calendarOf), pending)
 
   const { state, phase } = stateOf(snapshot)
   const after: ProjectRow = {
@@ -91,26 +83,7 @@ export function planMigration(
       actor,
       at: now,
       timers,
-      outbox: [
-        {
-          topic: 'project.transitioned',
-          payload: {
-            projectId: project.id,
-            type: project.type,
-            organizationId: project.organization_id,
-            year: project.year,
-            from: project.state,
-            event: 'MIGRATE',
-            to: state,
-            version: after.version,
-            actor,
-            at: now.toISOString(),
-            fromVersion: target.fromVersion,
-            machineVersion: definition.spec.version,
-            migrationId: target.migrationId,
-          },
-        },
-      ],
+      outbox: [transitionedMessage(after, project.state, 'MIGRATE', state, actor, now, { fromVersion: target.fromVersion, migrationId: target.migrationId })],
       systems: [],
     },
   }

@@ -67,7 +67,16 @@ function strictPayload(schema: z.ZodObject): z.ZodObject {
 const issuesToFields = (issues: z.core.$ZodIssue[], prefix: string[] = []) =>
   issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
 
-function transitionedMessage(project: ProjectRow, from: string | null, event: string, to: string, actor: string, at: Date): OutboxMessage {
+/** The feed's message for a project's transition, as it will be after it (a move to another version adds where it came from). */
+export function transitionedMessage(
+  project: ProjectRow,
+  from: string | null,
+  event: string,
+  to: string,
+  actor: string,
+  at: Date,
+  extra?: Record<string, unknown>,
+): OutboxMessage {
   return {
     topic: from === null ? 'project.created' : 'project.transitioned',
     payload: {
@@ -83,6 +92,7 @@ function transitionedMessage(project: ProjectRow, from: string | null, event: st
       machineVersion: project.machine_version,
       actor,
       at: at.toISOString(),
+      ...extra,
     },
   }
 }

@@ -4,7 +4,7 @@ import type { DB, Executor } from '../db/database.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import { calendarLookup, findCalendars, lockCalendarsShared } from '../domain/calendars.js'
 import { pendingTimersFromJson, pendingTimersJson, type PendingTimersJson } from '../domain/timers.js'
-import { desiredTimers, type DesiredTimer } from './deadlines.js'
+import { desiredTimers, timerChanges } from './deadlines.js'
 import { calendarYearsOf } from './load.js'
 import { definitionOf, restoreSnapshot } from './snapshot.js'
 import { deleteTimers, upsertTimers } from './write.js'
@@ -63,14 +63,9 @@ export async function replanTimers(
     for (const { timers, ...project } of rows) {
       const definition = definitionOf(project)
       const desired = desiredTimers(definition, restoreSnapshot(definition, project), project.year, calendarOf)
-      const pending = pendingTimersFromJson(timers)
-      for (const timer of pending) {
-        if (!desired.some((d) => d.kind === timer.key)) deletes.push({ project_id: project.id, key: timer.key })
-      }
-      for (const d of desired) {
-        if (!unchanged(d, pending.find((t) => t.key === d.kind))) {
-          sets.push({ project_id: project.id, key: d.kind, kind: d.kind, event: d.event, due_at: d.dueAt.toISOString(), created_at: now.toISOString() })
-        }
+      for (const op of timerChanges(desired, pendingTimersFromJson(timers))) {
+        if (op.op === 'delete') deletes.push({ project_id: project.id, key: op.key })
+        else sets.push({ project_id: project.id, key: op.key, kind: op.kind, event: op.event, due_at: op.dueAt.toISOString(), created_at: now.toISOString() })
       }
     }
     result.projects += rows.length
@@ -79,9 +74,6 @@ export async function replanTimers(
     if (sets.length) await upsertTimers(sets).execute(db)
   }
 }
-
-const unchanged = (d: DesiredTimer, t: { kind: string; event: unknown; due_at: Date } | undefined) =>
-  t !== undefined && t.kind === d.kind && t.due_at.getTime() === d.dueAt.getTime() && JSON.stringify(t.event) === JSON.stringify(d.event)
 
 /**
  * Carries out the re-plans migrations requested (replan_request), once: the requests are taken

@@ -34,6 +34,9 @@ export const decimal = <T extends z.ZodType>(number: T) =>
 
 export const idParams = z.object({ id: z.uuid() })
 
+/** A machine version (machines/index.ts): a positive int4, as the project table keeps it. */
+export const machineVersion = z.number().int().min(1).max(2_147_483_647)
+
 export const pageQuery = {
   cursor: z.string().optional().describe('opaque; nextCursor of the previous page (anything else is 400 INVALID_CURSOR)'),
   limit: decimal(z.number().int().min(1).max(200)).default(50),

@@ -5,6 +5,7 @@ import type { Clock } from '../engine/clock.js'
 import { isMovable } from '../engine/clock.js'
 import type { Engine } from '../engine/engine.js'
 import { Refusal } from '../errors.js'
+import { createPollLoop } from './poll-loop.js'
 
 /**
  * The scheduler loop (I4): polls for due timers and fires them through the engine in batches.
@@ -31,20 +32,11 @@ const MAX_BATCHES_PER_TICK = 200
 
 export function createScheduler(options: SchedulerOptions) {
   const { db, engine, clock, logger, batchSize } = options
-  let handle: NodeJS.Timeout | undefined
-  let stopping = false
-  // Ticks and manual advances take turns, so a manual advance sees every timer fired in order.
-  let turn: Promise<unknown> = Promise.resolve()
-  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = turn.then(work, work)
-    turn = next.catch(() => undefined)
-    return next
-  }
 
   async function fireDue(): Promise<{ fired: number; skipped: number }> {
     let fired = 0
     let skipped = 0
-    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !stopping; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !loop.stopping(); batch++) {
       const result = await engine.fireDueTimers(batchSize)
       fired += result.fired
       skipped += result.skipped
@@ -53,36 +45,26 @@ export function createScheduler(options: SchedulerOptions) {
     return { fired, skipped }
   }
 
-  const tick = () =>
-    exclusive(async () => {
-      try {
-        // The time another process may have moved the shared manual clock to.
-        await clock.sync?.()
-        const { fired, skipped } = await fireDue()
-        if (fired + skipped > 0) logger.info({ fired, skipped }, 'timers fired')
-      } catch (error) {
-        logger.error({ err: error }, 'scheduler tick failed; retrying next tick')
-      }
-    })
-
-  function schedule() {
-    if (stopping) return
-    handle = setTimeout(() => void tick().finally(schedule), options.intervalMs)
-  }
+  // Ticks and manual advances take turns, so a manual advance sees every timer fired in order.
+  const loop = createPollLoop({
+    intervalMs: options.intervalMs,
+    logger,
+    failure: 'scheduler tick failed; retrying next tick',
+    async work() {
+      // The time another process may have moved the shared manual clock to.
+      await clock.sync?.()
+      const { fired, skipped } = await fireDue()
+      if (fired + skipped > 0) logger.info({ fired, skipped }, 'timers fired')
+    },
+  })
+  const { exclusive } = loop
 
   return {
     /** Fires what is already due (catching up after downtime), then polls. */
-    start() {
-      stopping = false
-      void tick().finally(schedule)
-    },
+    start: loop.start,
 
     /** Stops polling and waits for the batch in flight to commit. */
-    async stop() {
-      stopping = true
-      if (handle) clearTimeout(handle)
-      await turn
-    },
+    stop: loop.stop,
 
     /** Fires every timer due now, in due order; for tests and tools. */
     runDue: () => exclusive(fireDue),

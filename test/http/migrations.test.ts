@@ -84,7 +84,7 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     expect(v1Standing.projects).toBe(Object.keys(old).length + 2)
     expect(v1Standing.states).toContainEqual({ state: 'underReview', projects: 3 })
     expect(items[1].states).toEqual([{ state: 'filingReview', projects: 1 }])
-    // Organizations do not see the town's counts.
+    // A machine with one version lists that one.
     const { items: innovation } = await api.ok('GET', '/api/v1/machines/innovation/versions')
     expect(innovation.map((v: { version: number }) => v.version)).toEqual([1])
   })
@@ -126,13 +126,16 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     const toFile = await api.get(filed)
     expect(toFile.machineVersion).toBe(2)
     expect(toFile.nextEvents.map((e: { type: string }) => e.type)).toEqual(['FILE_DECLARATION', 'RETURN_FOR_REVISION', 'WITHDRAW'])
-    expect(toFile.stateLabel ?? toFile.state).toBeTruthy()
+    expect(toFile.stateLabel).toBe('待审核备案')
+    expect(reviewed.stateLabel).toBe('评审中')
     // Each version refuses the other's events as unknown, not as not-now.
     expect((await api.refused(400, 'POST', `/api/v1/projects/${filed}/events`, { type: 'APPROVE' })).code).toBe('UNKNOWN_EVENT')
     expect((await api.refused(400, 'POST', `/api/v1/projects/${old.underReview}/events`, { type: 'FILE_DECLARATION' })).code).toBe('UNKNOWN_EVENT')
-    // A v1 project goes on through review, a v2 one through filing.
-    const reviewedOn = await project('旧版-继续评审', [])
-    expect((await row(reviewedOn)).machine_version).toBe(2)
+    // A v1 project goes on through review to approval and stays on v1; a new one starts on v2.
+    const reviewedOn = await asBeforeUpgrade('foundation', 1, () => project('旧版-继续评审', v1.underReview!))
+    for (const step of pathsOf('foundation', 1).toPlanning.slice(1)) await api.send(reviewedOn, step)
+    expect([(await row(reviewedOn)).machine_version, await api.state(reviewedOn)]).toEqual([1, 'planning'])
+    expect((await row(await project('新版-新建', []))).machine_version).toBe(2)
   })
 
   it('refuses a mapping that cannot be applied, writing nothing', async () => {
@@ -182,17 +185,17 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
   it('previews state by state what would move where and what cannot and why, writing nothing', async () => {
     const before = await footprint()
     const plain = (await post({ type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: true })).json()
-    expect(plain).toMatchObject({ dryRun: true, projects: 11 })
+    expect(plain).toMatchObject({ dryRun: true, projects: 12 })
     const underReview = plain.states.find((s: { from: string }) => s.from === 'underReview')
-    expect(plain).toMatchObject({ movable: 7, blocked: 4, timersChanged: 0 })
+    expect(plain).toMatchObject({ movable: 8, blocked: 4, timersChanged: 0 })
     expect(underReview).toMatchObject({ to: null, projects: 3, movable: 0, blocked: [{ reason: 'unmappedState', projects: 3 }] })
     expect(plain.states.find((s: { from: string }) => s.from === 'rejected')).toMatchObject({ to: null, blocked: [{ reason: 'unmappedState', projects: 1 }] })
-    expect(plain.states.find((s: { from: string }) => s.from === 'planning')).toMatchObject({ to: 'planning', projects: 1, movable: 1 })
+    expect(plain.states.find((s: { from: string }) => s.from === 'planning')).toMatchObject({ to: 'planning', projects: 2, movable: 2 })
 
     const mapped = (await post({ type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: true, stateMap: { underReview: 'filingReview' } })).json()
     const review = mapped.states.find((s: { from: string }) => s.from === 'underReview')
     expect(review).toMatchObject({ to: 'filingReview', projects: 3, movable: 2, blocked: [{ reason: 'contextRefused', rules: ['targetsNotLowered'], projects: 1, sample: [lowered] }] })
-    expect(mapped).toMatchObject({ movable: 9, blocked: 2 })
+    expect(mapped).toMatchObject({ movable: 10, blocked: 2 })
     // A returned declaration sent back to draft would trade its resubmission window for the March deadline.
     const redrafted = (await post({ type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: true, stateMap: { returned: 'draft' } })).json()
     expect(redrafted.states.find((s: { from: string }) => s.from === 'returned')).toMatchObject({ to: 'draft', movable: 1, timersChanged: 1 })
@@ -213,7 +216,7 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     expect(accepted.statusCode, accepted.body).toBe(202)
     const started = accepted.json()
     expect(accepted.headers.location).toBe(`/api/v1/migrations/${started.id}`)
-    expect(started).toMatchObject({ status: 'running', planned: 11, fromVersion: 1, toVersion: 2, requestedBy: '组织科' })
+    expect(started).toMatchObject({ status: 'running', planned: 12, fromVersion: 1, toVersion: 2, requestedBy: '组织科' })
     // One running migration per type.
     expect((await api.refused(409, 'POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, dryRun: false })).code).toBe('MIGRATION_IN_PROGRESS')
 
@@ -255,7 +258,7 @@ describe.each(databaseKinds)('machine versions and migrations on %s', (kind) => 
     const all = await api.ok('GET', `/api/v1/migrations/${started.id}/projects?limit=3`)
     expect(all.items).toHaveLength(3)
     const rest = await api.ok('GET', `/api/v1/migrations/${started.id}/projects?limit=500&cursor=${all.nextCursor}`)
-    expect(all.items.length + rest.items.length).toBe(11)
+    expect(all.items.length + rest.items.length).toBe(12)
     for (const garbage of ['x', 'AAAA', '%00', 'eyJ9']) {
       expect((await app.inject({ method: 'GET', url: `/api/v1/migrations/${started.id}/projects?cursor=${garbage}` })).statusCode, garbage).toBe(400)
     }

@@ -3,9 +3,9 @@ import { z } from 'zod'
 import { allDefinitions, deadlineKinds, describeMachine, diffMachines, machineRegistry, projectTypes, stateTags, toMermaid, type MachineDescription, type ProjectType } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import { versionsOf } from '../../domain/machine-versions.js'
-import { Refusal } from '../../errors.js'
+import { machineVersionNotFound } from '../../errors.js'
 import { everyone, townReaders } from '../auth.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal, errorResponses, machineVersion } from '../schemas.js'
 
 const machineDescription = z
   .object({
@@ -49,15 +49,11 @@ const machineDescription = z
 const descriptions = new Map(allDefinitions().map((d) => [`${d.spec.type}@${d.spec.version}`, describeMachine(d)]))
 const describedAt = (type: ProjectType, version = machineRegistry[type].current): MachineDescription => {
   const description = descriptions.get(`${type}@${version}`)
-  if (!description) {
-    throw new Refusal(404, 'MACHINE_VERSION_NOT_FOUND', `the ${type} machine has no version ${version}`, {
-      versions: Object.keys(machineRegistry[type].versions).map(Number),
-    })
-  }
+  if (!description) throw machineVersionNotFound(type, version)
   return description
 }
 
-const versionNumber = decimal(z.number().int().min(1).max(2_147_483_647))
+const versionNumber = decimal(machineVersion)
 
 const machineDiff = z
   .object({

@@ -8,17 +8,16 @@ import { getMigration, listMigrations, migrationOutcomes } from '../../domain/mi
 import { previewMigration, recordMigration, resolveMigration } from '../../engine/migrate.js'
 import { admins, principalOf } from '../auth.js'
 import { executorOf } from '../idempotency.js'
-import { decimal, errorResponses, idParams, page, pageQuery, programmeYear } from '../schemas.js'
+import { decimal, errorResponses, idParams, machineVersion, page, pageQuery, programmeYear } from '../schemas.js'
 
 /** Explicit migration of projects to another version of their machine (I6, docs/versions.md). */
 const stateName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a state id')
-const versionNumber = z.number().int().min(1).max(2_147_483_647)
 
 const migrationRequest = z
   .strictObject({
     type: z.enum(projectTypes),
-    fromVersion: versionNumber,
-    toVersion: versionNumber,
+    fromVersion: machineVersion,
+    toVersion: machineVersion,
     stateMap: z
       // Counted before the keys are read: a map has at most one entry per state of a machine.
       .custom<Record<string, unknown>>((v) => typeof v !== 'object' || v === null || Object.keys(v).length <= 64, 'at most 64 states')
