@@ -43,6 +43,9 @@ export function statesTagged(tag: StateTag): Array<{ type: ProjectType; version:
   )
 }
 
+/** Every state of every machine and version, each once, in definition order: the API's enum of states. */
+export const stateNames: readonly string[] = Object.freeze([...new Set(allDefinitions().flatMap(stateIds))])
+
 export * from './shared/vocabulary.js'
 export type { ProjectMachineDefinition } from './shared/lifecycle.js'
 export type { ProjectContext, ProjectPolicy } from './shared/context.js'

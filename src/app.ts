@@ -13,7 +13,7 @@ import { accessControl, authentication } from './http/auth.js'
 import { clientError, errorHandler, frameworkError } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
 import { requestText } from './http/request-text.js'
-import { openapi } from './http/openapi.js'
+import { openapi, undocumentedStatusRefused } from './http/openapi.js'
 import { securityHeaders } from './http/security-headers.js'
 import { responseSerializer } from './http/serializer.js'
 import { healthRoutes } from './http/routes/health.js'
@@ -96,6 +96,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(responseSerializer({ checked: options.checkResponses ?? false }))
+  if (options.checkResponses) app.addHook('onSend', undocumentedStatusRefused)
   app.addHook('onResponse', (request, reply, done) => {
     // The path only: a query string may carry what must not reach a log (a token pasted into a URL).
     const query = request.url.indexOf('?')

@@ -10,5 +10,6 @@ export const foundationDeclaration = z.strictObject({
     .min(1)
     .max(200)
     .refine((items) => new Set(items).size === items.length, 'handbook items must not repeat')
+    .meta({ uniqueItems: true })
     .describe('所落实的手册事项编号'),
 })

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import findMyWay from 'find-my-way'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import { Refusal } from '../errors.js'
+import { Refusal, type ErrorCode } from '../errors.js'
 import { securityHeadersFor } from './security-headers.js'
 
 /** Fastify's own refusals, renamed to codes that stay stable whatever Fastify calls them next. */
-const fastifyCodes: Record<string, { statusCode: number; code: string; message: string }> = {
+const fastifyCodes: Record<string, { statusCode: number; code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { statusCode: 400, code: 'MALFORMED_JSON', message: 'the body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { statusCode: 400, code: 'MALFORMED_JSON', message: 'the JSON body is empty' },
   FST_ERR_CTP_BODY_TOO_LARGE: { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'the body is larger than allowed' },
@@ -22,6 +23,18 @@ const fastifyCodes: Record<string, { statusCode: number; code: string; message: 
     code: 'INVALID_CONTENT_LENGTH',
     message: 'Content-Length does not match the body',
   },
+}
+
+/** The code of a 4xx another library raises, by its status (errors.ts). */
+const genericCodes: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
 }
 
 /** Errors that mean the database cannot be reached now, rather than that the request was wrong. */
@@ -39,7 +52,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * same record, a serialization failure or a deadlock between transactions (409, retry), text the
  * database cannot store (400). Safety nets: the routes check first where they can.
  */
-const databaseRefusals: Record<string, { statusCode: number; code: string; message: string }> = {
+const databaseRefusals: Record<string, { statusCode: number; code: ErrorCode; message: string }> = {
   '23505': { statusCode: 409, code: 'CONCURRENT_CHANGE', message: 'another request created or changed the same record at the same moment; read it again and retry' },
   '40001': { statusCode: 409, code: 'CONCURRENT_CHANGE', message: 'another request changed the same records at the same moment; retry' },
   '40P01': { statusCode: 409, code: 'CONCURRENT_CHANGE', message: 'another request changed the same records at the same moment; retry' },
@@ -48,7 +61,7 @@ const databaseRefusals: Record<string, { statusCode: number; code: string; messa
 }
 
 /** The error body for a request id, as every refusal has it. */
-const errorJson = (statusCode: number, code: string, message: string, requestId: string) => JSON.stringify({ statusCode, code, message, requestId })
+const errorJson = (statusCode: number, code: ErrorCode, message: string, requestId: string) => JSON.stringify({ statusCode, code, message, requestId })
 
 /**
  * Refusals Fastify makes before any hook runs (a path that is not valid percent-encoding, a path
@@ -78,7 +91,7 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
  */
 export function clientError(error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex) {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return socket.destroy()
-  const [statusCode, code, message] =
+  const [statusCode, code, message]: [number, ErrorCode, string] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than allowed']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -95,6 +108,8 @@ export function clientError(error: NodeJS.ErrnoException & { bytesParsed?: numbe
   ]
   socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
 }
+
+const routeMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
 /** One place turns every failure into `{ statusCode, code, message, requestId, details? }` (I7). */
 export const errorHandler = fp(async (app: FastifyInstance) => {
@@ -142,12 +157,10 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema')
     } else if (error.statusCode && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({
-        statusCode: error.statusCode,
-        code: error.code ?? (error.statusCode === 403 ? 'FORBIDDEN' : error.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST'),
-        message: error.message,
-        requestId,
-      })
+      // Another library's 4xx: its status where the registry has a code for it, never a code outside the registry.
+      const generic = genericCodes[error.statusCode]
+      const statusCode = generic ? error.statusCode : 400
+      return reply.code(statusCode).send({ statusCode, code: generic ?? 'BAD_REQUEST', message: error.message, requestId })
     } else {
       request.log.error({ err: error }, 'unhandled error')
     }
@@ -159,12 +172,30 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     })
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
+  // Which methods each path takes, so that a path called with another method is told so (405, Allow).
+  const paths = findMyWay()
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (!paths.hasRoute(method as never, route.url)) paths.on(method as never, route.url, () => undefined)
+    }
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const allowed = routeMethods.filter((method) => paths.find(method, path))
+    if (allowed.length) {
+      return reply.code(405).header('allow', allowed.join(', ')).send({
+        statusCode: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${path} takes ${allowed.join(', ')}, not ${request.method}`,
+        requestId: String(request.id),
+        details: { allowed },
+      })
+    }
+    return reply.code(404).send({
       statusCode: 404,
       code: 'ROUTE_NOT_FOUND',
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      message: `no route ${request.method} ${path}`,
       requestId: String(request.id),
-    }),
-  )
+    })
+  })
 })

@@ -1,29 +1,19 @@
-import { programmeYears } from '../../machines/index.js'
+import { phases, programmeYears, stateNames } from '../../machines/index.js'
 import { z } from 'zod'
+import { errorCodes, type ErrorCode } from '../errors.js'
 
 /** Shapes several route plugins share; each resource's own shapes live with its routes. */
 
 export const errorBody = z
   .object({
     statusCode: z.number().int(),
-    code: z.string().describe('stable, machine-readable'),
+    code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]).describe('stable, machine-readable; each status’s codes are listed with it'),
     message: z.string(),
     requestId: z.string(),
     details: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'Error' })
 
-export const errorResponses = {
-  400: errorBody.describe('malformed JSON or a schema violation (details.fields names them)'),
-  401: errorBody.describe('no valid bearer token'),
-  403: errorBody.describe('the role or scope may not do this'),
-  404: errorBody.describe('unknown id'),
-  409: errorBody,
-  413: errorBody.describe('body over the size limit'),
-  415: errorBody.describe('not application/json'),
-  422: errorBody.describe('a business rule refused (details.rules names it)'),
-  429: errorBody.describe('rate limit exceeded'),
-} as const
 
 /**
  * A number in a query or a path, written as decimal digits only: `0x10`, `1e3` and ` 7` are not
@@ -49,3 +39,8 @@ export const programmeYear = z.number().int().min(programmeYears.first).max(prog
 
 /** A programme year in a path or query string: decimal digits only. */
 export const programmeYearParam = () => decimal(programmeYear)
+
+/** A state of some machine (every version's states: machines/index.ts `stateNames`). */
+export const stateName = z.enum(stateNames as [string, ...string[]])
+
+export const phaseName = z.enum(phases)

@@ -101,6 +101,8 @@ const matrix: Record<string, Row> = {
   'GET /api/v1/reports/annual': { allowed: adminAndSystems, request: () => get('/api/v1/reports/annual?year=2026') },
   'POST /api/v1/principals': { allowed: adminOnly, request: () => invalid('POST', '/api/v1/principals') },
   'GET /api/v1/principals': { allowed: adminOnly, request: () => get('/api/v1/principals') },
+  // Every token may read who it is.
+  'GET /api/v1/principals/me': { allowed: all, request: () => get('/api/v1/principals/me') },
   'DELETE /api/v1/principals/:id': { allowed: adminOnly, request: () => ({ method: 'DELETE', url: '/api/v1/principals/not-a-uuid' }) },
   'GET /api/v1/events': { allowed: feedReaders, request: () => get('/api/v1/events?limit=1000') },
   'POST /api/v1/webhooks': { allowed: adminOnly, request: () => invalid('POST', '/api/v1/webhooks') },

@@ -92,7 +92,8 @@ describe('HTTP: machine definitions, OpenAPI, docs and health', () => {
     expect(doc.security).toEqual([{ bearer: [] }])
     expect(doc.paths['/health'].get.security).toEqual([])
     const declare = doc.paths['/api/v1/projects'].post
-    expect(JSON.stringify(declare.requestBody)).toContain('流动党员云支部')
+    expect(declare.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NewProject' })
+    expect(JSON.stringify(doc.components.schemas.NewProject)).toContain('流动党员云支部')
     expect(Object.keys(declare.responses)).toEqual(expect.arrayContaining(['201', '400', '404', '422']))
     const docs = await app.inject({ method: 'GET', url: '/docs/' })
     expect(docs.statusCode).toBe(200)

@@ -6,7 +6,7 @@ import { getCalendar, listCalendarChanges } from '../../domain/calendars.js'
 import { changeCalendar } from '../../calendar/change-calendar.js'
 import { viewCalendar } from '../../calendar/calendar-view.js'
 import { endOfDateInShanghai } from '../../calendar/year-calendar.js'
-import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, programmeYear, programmeYearParam } from '../schemas.js'
 
 const instant = z.object({ at: z.string().describe('UTC'), inShanghai: z.string() })
 
@@ -43,11 +43,11 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
     '/calendars/:year',
     {
       config: { access: everyone },
-      schema: {
+      schema: { operationId: 'getCalendar',
         tags: ['calendar'],
         summary: 'The year’s calendar: declaration deadline, progress meetings, acceptance deadline',
         params: yearParams,
-        response: { 200: calendarView, 400: errorResponses[400] },
+        response: { 200: calendarView },
       },
     },
     async (request) => viewCalendar(await getCalendar(deps.db, request.params.year, deps.calendarDefaults)),
@@ -57,12 +57,12 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
     '/calendars/:year',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'setCalendar',
         tags: ['calendar'],
         summary: 'Change the year’s calendar; every pending timer that depends on it moves in the same transaction',
         params: yearParams,
         body: calendarChange,
-        response: { 200: calendarView.extend({ rescheduledTimers: z.number().int() }), ...errorResponses },
+        response: { 200: calendarView.extend({ rescheduledTimers: z.number().int() }) },
       },
     },
     async (request) => {
@@ -81,7 +81,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
     '/calendars/:year/changes',
     {
       config: { access: everyone },
-      schema: {
+      schema: { operationId: 'listCalendarChanges',
         tags: ['calendar'],
         summary: 'Every change to the year’s calendar: before, after, who, when, timers moved',
         params: yearParams,
@@ -97,7 +97,6 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (a
               }),
             ),
           }),
-          400: errorResponses[400],
         },
       },
     },

@@ -3,7 +3,6 @@ import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import { admins, everyone } from '../auth.js'
 import { shanghaiDateTime } from '../../calendar/year-calendar.js'
-import { errorResponses } from '../schemas.js'
 
 const clockView = z
   .object({
@@ -18,7 +17,7 @@ export const clockRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
 
   app.get(
     '/admin/clock',
-    { config: { access: everyone }, schema: { tags: ['admin'], summary: 'The service’s time and whether it can be moved', response: { 200: clockView } } },
+    { config: { access: everyone }, schema: { operationId: 'getClock', tags: ['admin'], summary: 'The service’s time and whether it can be moved', response: { 200: clockView } } },
     async () => view(),
   )
 
@@ -27,13 +26,12 @@ export const clockRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     {
       // Its timers fire batch by batch, not in one transaction; moving to an instant already reached does nothing.
       config: { access: admins, idempotency: false },
-      schema: {
+      schema: { operationId: 'advanceClock',
         tags: ['admin'],
         summary: 'Manual clock only (CLOCK=manual): move time forward; returns when every timer due by then has fired, in order',
         body: z.strictObject({ to: z.iso.datetime({ offset: true }).describe('the instant to move to') }),
         response: {
           200: clockView.extend({ fired: z.number().int(), skipped: z.number().int() }),
-          ...errorResponses,
         },
       },
     },

@@ -7,9 +7,26 @@ import { listedOrganization } from '../../domain/access.js'
 import { admins, principalOf, projectReaders } from '../auth.js'
 import { commendationKinds, commendationLevels, recipientTypes } from '../../db/tables/commendation.js'
 import { commend, commendationView, listCommendations } from '../../domain/commendations.js'
-import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, programmeYear, programmeYearParam } from '../schemas.js'
 
-const commendationSchema = z
+const commendationBase = {
+  year: programmeYear,
+  kind: z.enum(['commendation', 'materialReward']),
+  level: z.enum(commendationLevels),
+  organizationId: z.uuid(),
+  title: z.string().trim().min(1).max(200),
+  reason: z.string().trim().min(1).max(5000),
+  awardedAt: z.iso.date().describe('YYYY-MM-DD'),
+}
+
+/** Who is commended decides what the request names: the project, or the worker (R18). */
+const newCommendation = z.discriminatedUnion('recipientType', [
+  z.strictObject({ ...commendationBase, recipientType: z.literal('organization'), projectId: z.uuid().optional().describe('the project the commendation rests on') }),
+  z.strictObject({ ...commendationBase, recipientType: z.literal('worker'), workerName: z.string().trim().min(1).max(100), projectId: z.uuid().optional() }),
+  z.strictObject({ ...commendationBase, recipientType: z.literal('project'), projectId: z.uuid() }),
+])
+
+export const commendationSchema = z
   .object({
     id: z.uuid(),
     year: z.number().int(),
@@ -36,22 +53,11 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
     '/commendations',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'createCommendation',
         tags: ['programme'],
         summary: 'Record a commendation or material reward; an innovation project commended at county level or above also gets the town’s further commendation',
-        body: z.strictObject({
-          year: programmeYear,
-          kind: z.enum(['commendation', 'materialReward']),
-          level: z.enum(commendationLevels),
-          recipientType: z.enum(recipientTypes),
-          organizationId: z.uuid(),
-          projectId: z.uuid().optional(),
-          workerName: z.string().trim().min(1).max(100).optional(),
-          title: z.string().trim().min(1).max(200),
-          reason: z.string().trim().min(1).max(5000),
-          awardedAt: z.iso.date().describe('YYYY-MM-DD'),
-        }),
-        response: { 201: z.object({ items: z.array(commendationSchema) }), ...errorResponses },
+        body: newCommendation,
+        response: { 201: z.object({ items: z.array(commendationSchema) }) },
       },
     },
     async (request, reply) => {
@@ -71,14 +77,14 @@ export const commendationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
     '/commendations',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'listCommendations', summary: 'Commendations and rewards by year, organization or project',
         tags: ['programme'],
         querystring: z.object({
           year: programmeYearParam().optional(),
           organizationId: z.uuid().optional(),
           projectId: z.uuid().optional(),
         }),
-        response: { 200: z.object({ items: z.array(commendationSchema) }), 400: errorResponses[400] },
+        response: { 200: z.object({ items: z.array(commendationSchema) }) },
       },
     },
     async (request) => {

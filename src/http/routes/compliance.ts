@@ -8,11 +8,11 @@ import { principalOf, projectReaders, townReaders } from '../auth.js'
 import { compliance, complianceTotals } from '../../domain/compliance.js'
 import { getOrganization } from '../../domain/organizations.js'
 import { complianceLabels } from '../../domain/reports.js'
-import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, programmeYear, programmeYearParam } from '../schemas.js'
 
 const yearQuery = z.object({ year: programmeYearParam() })
 
-const complianceView = z
+export const complianceView = z
   .object({
     organizationId: z.uuid(),
     name: z.string(),
@@ -37,7 +37,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
     '/compliance',
     {
       config: { access: townReaders },
-      schema: {
+      schema: { operationId: 'listCompliance',
         tags: ['programme'],
         summary: '"1+X" for every organization in a year, with counts',
         querystring: yearQuery,
@@ -53,7 +53,6 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
               missingBoth: z.number().int(),
             }),
           }),
-          400: errorResponses[400],
         },
       },
     },
@@ -67,12 +66,12 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async 
     '/organizations/:id/compliance',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'getOrganizationCompliance',
         tags: ['programme'],
         summary: '"1+X" for one organization in a year',
         params: z.object({ id: z.uuid() }),
         querystring: yearQuery,
-        response: { 200: complianceView.extend({ year: z.number().int() }), 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: complianceView.extend({ year: z.number().int() }) },
       },
     },
     async (request) => {

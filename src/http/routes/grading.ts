@@ -5,7 +5,7 @@ import { projectTypes } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
 import { gradingPolicies, setGradingPolicy } from '../../domain/grading.js'
-import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, programmeYear, programmeYearParam } from '../schemas.js'
 
 const yearParams = z.object({ year: programmeYearParam() })
 const weight = z.number().min(0).max(1)
@@ -22,13 +22,12 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/grading/:year',
     {
       config: { access: everyone },
-      schema: {
+      schema: { operationId: 'getGrading',
         tags: ['programme'],
         summary: 'The year’s grading policy per project type',
         params: yearParams,
         response: {
           200: z.object({ year: z.number().int(), policies: z.record(z.string(), policy.extend({ stored: z.boolean() })) }),
-          400: errorResponses[400],
         },
       },
     },
@@ -39,12 +38,12 @@ export const gradingRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/grading/:year/:type',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'setGrading',
         tags: ['programme'],
         summary: 'Set the year’s weights and thresholds for one project type',
         params: yearParams.extend({ type: z.enum(projectTypes) }),
         body: policy,
-        response: { 200: policy.extend({ year: z.number().int(), type: z.enum(projectTypes) }), ...errorResponses },
+        response: { 200: policy.extend({ year: z.number().int(), type: z.enum(projectTypes) }) },
       },
     },
     async (request) => {

@@ -4,28 +4,29 @@ import type { AppDeps } from '../../app.js'
 import { admins, everyone, principalOf } from '../auth.js'
 import type { GroupKind } from '../../db/tables/group.js'
 import { groupMembers, setGroupMembers } from '../../domain/groups.js'
-import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, programmeYear, programmeYearParam } from '../schemas.js'
 
 const yearParams = z.object({ year: programmeYearParam() })
 const groupView = z.object({ year: z.number().int(), members: z.array(z.string()) })
 
 /** The year's review group (评审组, R8) and acceptance group (验收组, R14), formed by the organization section. */
 export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
-  const routes: Array<[string, GroupKind, string]> = [
-    ['review-groups', 'review', 'review group 评审组 (R8): its members record reviews of declarations'],
-    ['acceptance-groups', 'acceptance', 'acceptance group 验收组 (R14): its members record assessments by form'],
+  const routes: Array<[string, GroupKind, string, string]> = [
+    ['review-groups', 'review', 'ReviewGroup', 'review group 评审组 (R8): its members record reviews of declarations'],
+    ['acceptance-groups', 'acceptance', 'AcceptanceGroup', 'acceptance group 验收组 (R14): its members record assessments by form'],
   ]
-  for (const [path, group, about] of routes) {
+  for (const [path, group, name, about] of routes) {
     app.put(
       `/${path}/:year`,
       {
         config: { access: admins },
         schema: {
+          operationId: `set${name}`,
           tags: ['programme'],
           summary: `Form the year’s ${about}`,
           params: yearParams,
           body: z.strictObject({ members: z.array(z.string().trim().min(1).max(100)).max(200) }),
-          response: { 200: groupView, ...errorResponses },
+          response: { 200: groupView },
         },
       },
       async (request) => {
@@ -38,7 +39,7 @@ export const groupRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     )
     app.get(
       `/${path}/:year`,
-      { config: { access: everyone }, schema: { tags: ['programme'], params: yearParams, response: { 200: groupView, 400: errorResponses[400] } } },
+      { config: { access: everyone }, schema: { operationId: `get${name}`, tags: ['programme'], summary: `The year’s ${about.split(':')[0]}`, params: yearParams, response: { 200: groupView } } },
       async (request) => ({ year: request.params.year, members: await groupMembers(deps.db, request.params.year, group) }),
     )
   }

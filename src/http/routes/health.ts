@@ -7,7 +7,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.get(
     '/health',
     {
-      schema: {
+      schema: { operationId: 'getHealth',
         tags: ['health'],
         summary: 'Liveness, and which database is in use',
         security: [],

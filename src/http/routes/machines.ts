@@ -5,7 +5,7 @@ import type { AppDeps } from '../../app.js'
 import { versionsOf } from '../../domain/machine-versions.js'
 import { machineVersionNotFound } from '../../errors.js'
 import { everyone, townReaders } from '../auth.js'
-import { decimal, errorResponses, machineVersion } from '../schemas.js'
+import { decimal, machineVersion, phaseName, stateName } from '../schemas.js'
 
 const machineDescription = z
   .object({
@@ -13,12 +13,12 @@ const machineDescription = z
     label: z.string(),
     version: z.number().int(),
     description: z.string(),
-    initial: z.string(),
+    initial: stateName,
     states: z.array(
       z.object({
-        id: z.string(),
+        id: stateName,
         label: z.string(),
-        phase: z.string(),
+        phase: phaseName,
         phaseLabel: z.string(),
         final: z.boolean(),
         tags: z.array(z.enum(stateTags)).describe('what the state means to the programme: live, declared, overdue, inImplementation, passedAcceptance, final'),
@@ -28,10 +28,10 @@ const machineDescription = z
     ),
     transitions: z.array(
       z.object({
-        from: z.string(),
+        from: stateName,
         event: z.string(),
         eventLabel: z.string(),
-        to: z.string().nullable().describe('null: the project stays in its state and records the event'),
+        to: stateName.nullable().describe('null: the project stays in its state and records the event'),
         guard: z.object({ name: z.string(), label: z.string() }).nullable(),
         rules: z.array(z.object({ name: z.string(), label: z.string() })),
         timer: z.object({ deadline: z.enum(deadlineKinds), label: z.string() }).nullable().describe('sent by the scheduler at this calendar deadline'),
@@ -84,7 +84,7 @@ const machineVersions = z
         current: z.boolean(),
         currentSince: z.date().nullable().describe('when new projects started starting on it here; null if never'),
         projects: z.number().int(),
-        states: z.array(z.object({ state: z.string(), projects: z.number().int() })),
+        states: z.array(z.object({ state: stateName, projects: z.number().int() })),
       }),
     ),
   })
@@ -95,7 +95,7 @@ export const machineRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/machines',
     {
       config: { access: everyone },
-      schema: {
+      schema: { operationId: 'listMachines',
         tags: ['machines'],
         summary: 'Every project machine: states, transitions, guards, events (I5)',
         response: { 200: z.object({ items: z.array(machineDescription) }) },
@@ -107,13 +107,13 @@ export const machineRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.get(
     '/machines/:type',
     {
-      config: { access: everyone },
-      schema: {
+      config: { access: everyone, documented: { alsoAnswers: { 'text/plain': 'with ?format=mermaid: the machine as a Mermaid state diagram' } } },
+      schema: { operationId: 'getMachine',
         tags: ['machines'],
         summary: 'One project machine, its current version or ?version=N; ?format=mermaid gives a Mermaid state diagram',
         params: z.object({ type: z.enum(projectTypes) }),
         querystring: z.strictObject({ format: z.enum(['json', 'mermaid']).default('json'), version: versionNumber.optional() }),
-        response: { 200: z.union([machineDescription, z.string()]), 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: z.union([machineDescription, z.string()]) },
       },
     },
     async (request, reply) => {
@@ -129,11 +129,11 @@ export const machineRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/machines/:type/versions',
     {
       config: { access: townReaders },
-      schema: {
+      schema: { operationId: 'listMachineVersions',
         tags: ['machines'],
         summary: 'Every version of a machine: since when it is current and how many projects stand on it, state by state (I6)',
         params: z.object({ type: z.enum(projectTypes) }),
-        response: { 200: machineVersions, 400: errorResponses[400] },
+        response: { 200: machineVersions },
       },
     },
     async (request) => {
@@ -146,12 +146,12 @@ export const machineRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/machines/:type/diff',
     {
       config: { access: everyone },
-      schema: {
+      schema: { operationId: 'diffMachineVersions',
         tags: ['machines'],
         summary: 'What changed between two versions of a machine: states, transitions and events added, removed, changed',
         params: z.object({ type: z.enum(projectTypes) }),
         querystring: z.strictObject({ from: versionNumber, to: versionNumber.optional() }),
-        response: { 200: machineDiff, 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: machineDiff },
       },
     },
     async (request) => {

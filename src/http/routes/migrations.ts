@@ -8,7 +8,7 @@ import { getMigration, listMigrations, migrationOutcomes } from '../../domain/mi
 import { previewMigration, recordMigration, resolveMigration } from '../../engine/migrate.js'
 import { admins, principalOf } from '../auth.js'
 import { executorOf } from '../idempotency.js'
-import { decimal, errorResponses, idParams, machineVersion, page, pageQuery, programmeYear } from '../schemas.js'
+import { decimal, idParams, machineVersion, page, pageQuery, programmeYear, stateName as knownState } from '../schemas.js'
 
 /** Explicit migration of projects to another version of their machine (I6, docs/versions.md). */
 const stateName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a state id')
@@ -19,9 +19,10 @@ const migrationRequest = z
     fromVersion: machineVersion,
     toVersion: machineVersion,
     stateMap: z
-      // Counted before the keys are read: a map has at most one entry per state of a machine.
-      .custom<Record<string, unknown>>((v) => typeof v !== 'object' || v === null || Object.keys(v).length <= 64, 'at most 64 states')
-      .pipe(z.record(stateName, stateName.nullable()))
+      .record(stateName, stateName.nullable())
+      // A map has at most one entry per state of a machine (a huge one is refused whole, its answer bounded).
+      .refine((map) => Object.keys(map).length <= 64, 'at most 64 states')
+      .meta({ maxProperties: 64 })
       .optional()
       .describe('old state → new state, or null to leave its projects on the old version; a state not named goes to the state of the same name, if the new version has it'),
     filter: z
@@ -94,8 +95,8 @@ const outcome = z
   .object({
     projectId: z.uuid(),
     outcome: z.enum(['moved', 'blocked']),
-    fromState: z.string(),
-    toState: z.string().nullable(),
+    fromState: knownState,
+    toState: knownState.nullable(),
     reason: z.enum(['unmappedState', 'contextRefused']).nullable(),
     details: z.record(z.string(), z.unknown()).nullable(),
     at: z.iso.datetime(),
@@ -135,11 +136,11 @@ export const migrationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/migrations',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'createMigration',
         tags: ['machines'],
         summary: 'Move projects to another version of their machine, or (dryRun) preview what would move where and what cannot',
         body: migrationRequest,
-        response: { 200: preview, 202: migration, ...errorResponses },
+        response: { 200: preview, 202: migration },
       },
     },
     async (request, reply) => {
@@ -160,11 +161,11 @@ export const migrationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/migrations',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'listMigrations',
         tags: ['machines'],
         summary: 'Migrations, oldest first',
         querystring: z.strictObject({ ...pageQuery }),
-        response: { 200: page(migration), 400: errorResponses[400] },
+        response: { 200: page(migration) },
       },
     },
     async (request) => {
@@ -177,11 +178,11 @@ export const migrationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/migrations/:id',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'getMigration',
         tags: ['machines'],
         summary: 'A migration and its progress',
         params: idParams,
-        response: { 200: migration, 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: migration },
       },
     },
     async (request) => view(await getMigration(deps.db, request.params.id)),
@@ -191,12 +192,12 @@ export const migrationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/migrations/:id/projects',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'listMigrationOutcomes',
         tags: ['machines'],
         summary: 'What a migration did to each project, in the order it was decided',
         params: idParams,
         querystring: z.strictObject({ outcome: z.enum(['moved', 'blocked']).optional(), ...pageQuery, limit: decimal(z.number().int().min(1).max(500)).default(100) }),
-        response: { 200: page(outcome), 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: page(outcome) },
       },
     },
     async (request) => {

@@ -9,7 +9,7 @@ import type { AppDeps } from '../../app.js'
 import { confinedTo } from '../../domain/access.js'
 import { notFound } from '../../errors.js'
 import { admins, principalOf, projectReaders, townReaders } from '../auth.js'
-import { errorResponses, idParams, page, pageQuery } from '../schemas.js'
+import { idParams, page, pageQuery } from '../schemas.js'
 
 const organization = z
   .object({
@@ -50,11 +50,11 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
     '/organizations',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'createOrganization',
         tags: ['organizations'],
         summary: 'Register a grassroots Party organization (基层党组织)',
         body: newOrganization,
-        response: { 201: organization, ...errorResponses },
+        response: { 201: organization },
       },
     },
     async (request, reply) => {
@@ -67,10 +67,10 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
     '/organizations',
     {
       config: { access: townReaders },
-      schema: {
+      schema: { operationId: 'listOrganizations', summary: 'List organizations by category, by cursor (an organization token: its own)',
         tags: ['organizations'],
         querystring: z.object({ category: z.enum(organizationCategories).optional(), ...pageQuery }),
-        response: { 200: page(organization), 400: errorResponses[400] },
+        response: { 200: page(organization) },
       },
     },
     async (request) => {
@@ -83,10 +83,10 @@ export const organizationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = asyn
     '/organizations/:id',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'getOrganization', summary: 'An organization: category, secretary, leader in charge',
         tags: ['organizations'],
         params: idParams,
-        response: { 200: organization, 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: organization },
       },
     },
     async (request) => {

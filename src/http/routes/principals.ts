@@ -5,8 +5,7 @@ import { roles } from '../../../machines/index.js'
 import type { AppDeps } from '../../app.js'
 import type { PrincipalRow } from '../../db/tables/principal.js'
 import { createPrincipal, listPrincipals, revokePrincipal, scopes } from '../../domain/principals.js'
-import { admins, principalOf } from '../auth.js'
-import { errorResponses } from '../schemas.js'
+import { admins, everyone, principalOf } from '../auth.js'
 
 const principalView = z
   .object({
@@ -22,6 +21,19 @@ const principalView = z
     createdAt: z.string(),
   })
   .meta({ id: 'Principal' })
+
+const principalBase = {
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(z.enum(scopes)).max(scopes.length).optional().describe('for the system role'),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+}
+
+/** An organization's principal is bound to it; a system's may be; the town's roles never are. */
+const newPrincipal = z.discriminatedUnion('role', [
+  z.strictObject({ ...principalBase, role: z.literal('organization'), organizationId: z.uuid() }),
+  z.strictObject({ ...principalBase, role: z.literal('system'), organizationId: z.uuid().optional().describe('binds the system to one organization') }),
+  ...(['admin', 'reviewer', 'assessor'] as const).map((role) => z.strictObject({ ...principalBase, role: z.literal(role) })),
+])
 
 const view = (p: PrincipalRow) => ({
   id: p.id,
@@ -43,17 +55,11 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     {
       // The token is shown once and never stored: a retry with the same key learns only that it was made.
       config: { access: admins, idempotency: 'withoutBody' },
-      schema: {
+      schema: { operationId: 'createPrincipal',
         tags: ['principals'],
         summary: 'Create a principal and its API token; the token is shown only in this response',
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(100),
-          role: z.enum(roles),
-          organizationId: z.uuid().optional().describe('required for the organization role; binds a system to one organization'),
-          scopes: z.array(z.enum(scopes)).max(scopes.length).optional().describe('for the system role'),
-          expiresAt: z.iso.datetime({ offset: true }).optional(),
-        }),
-        response: { 201: principalView.extend({ token: z.string() }), ...errorResponses },
+        body: newPrincipal,
+        response: { 201: principalView.extend({ token: z.string() }) },
       },
     },
     async (request, reply) => {
@@ -70,19 +76,33 @@ export const principalRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
 
   app.get(
     '/principals',
-    { config: { access: admins }, schema: { tags: ['principals'], response: { 200: z.object({ items: z.array(principalView) }) } } },
+    { config: { access: admins }, schema: { operationId: 'listPrincipals', summary: 'Every principal and its token’s prefix, expiry and revocation', tags: ['principals'], response: { 200: z.object({ items: z.array(principalView) }) } } },
     async () => ({ items: (await listPrincipals(deps.db)).map(view) }),
+  )
+
+  app.get(
+    '/principals/me',
+    {
+      config: { access: everyone },
+      schema: {
+        operationId: 'getOwnPrincipal',
+        tags: ['principals'],
+        summary: 'Who the token belongs to: name, role, organization and scopes (the console shows what the role may do)',
+        response: { 200: principalView },
+      },
+    },
+    async (request) => view(principalOf(request)),
   )
 
   app.delete(
     '/principals/:id',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'revokePrincipal',
         tags: ['principals'],
         summary: 'Revoke a principal’s token; it stops working at once',
         params: z.object({ id: z.uuid() }),
-        response: { 200: principalView, 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: principalView },
       },
     },
     async (request) => {

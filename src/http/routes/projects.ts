@@ -20,8 +20,9 @@ import { Refusal } from '../../errors.js'
 import type { AppDeps } from '../../app.js'
 import { everyone, principalOf, projectReaders, townReaders } from '../auth.js'
 import { assertCanSee, confinedTo, listedOrganization } from '../../domain/access.js'
-import { decimal, errorResponses, idParams, page, pageQuery, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, idParams, phaseName, stateName, page, pageQuery, programmeYear, programmeYearParam } from '../schemas.js'
 import { RawJson } from '../serializer.js'
+import { draftDeclarations, projectEvent } from '../event-schemas.js'
 
 const nextEvent = z.object({ type: z.string(), label: z.string(), roles: z.array(z.string()) })
 
@@ -34,10 +35,10 @@ const project = z
     organizationId: z.uuid(),
     year: z.number().int(),
     title: z.string(),
-    state: z.string(),
+    state: stateName,
     stateLabel: z.string(),
     stateTags: z.array(z.enum(stateTags)).describe('what the state means to the programme (GET /api/v1/machines)'),
-    phase: z.string(),
+    phase: phaseName,
     phaseLabel: z.string(),
     final: z.boolean(),
     version: z.number().int().describe('also sent as the ETag; send it back in If-Match'),
@@ -49,18 +50,20 @@ const project = z
   })
   .meta({ id: 'Project' })
 
-const projectSummary = project
-  .omit({ context: true, nextEvents: true, timers: true })
+/** A project without what only its own page needs: the lists' and the annual report's row. */
+export const projectRow = project.omit({ context: true, nextEvents: true, timers: true })
+
+const projectSummary = projectRow
   .extend({ organizationName: z.string() })
   .meta({ id: 'ProjectSummary' })
 
 const historyEntry = z
   .object({
     version: z.number().int(),
-    from: z.string().nullable(),
+    from: stateName.nullable(),
     event: z.string(),
     payload: z.unknown(),
-    to: z.string(),
+    to: stateName,
     actor: z.string(),
     at: z.string(),
   })
@@ -86,6 +89,14 @@ const newProject = z
     ],
   })
 
+/** The declaration as a client should write it: the draft of the named type's form, with its title (docs/openapi.md). */
+const documentedNewProject = z
+  .discriminatedUnion(
+    'type',
+    projectTypes.map((type) => newProject.extend({ type: z.literal(type).describe(projectTypeLabels[type]), declaration: draftDeclarations[type] })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  )
+  .meta({ id: 'NewProject', examples: newProject.meta()?.examples as unknown[] })
+
 const eventBody = z
   .object({ type: z.string().min(1).max(64).describe('an event of the project’s machine, e.g. SUBMIT') })
   .loose()
@@ -97,8 +108,16 @@ const eventBody = z
     ],
   })
 
+/** Where a project's answer leads. */
+const projectLinks = {
+  getProject: { operationId: 'getProject', parameters: { id: '$response.body#/id' } },
+  sendProjectEvent: { operationId: 'sendProjectEvent', parameters: { id: '$response.body#/id' } },
+  getProjectHistory: { operationId: 'getProjectHistory', parameters: { id: '$response.body#/id' } },
+}
+
 const ifMatchHeaders = z.object({
-  'if-match': z.string().max(100).optional().describe('the version (ETag) the change is based on'),
+  // The pattern is the document's; parseIfMatch below checks it (400 INVALID_IF_MATCH).
+  'if-match': z.string().max(100).optional().describe('the version (ETag) the change is based on').meta({ pattern: '^\\s*(?:W/)?"?\\d{1,9}"?\\s*$' }),
 })
 
 type NextEvent = z.infer<typeof nextEvent>
@@ -149,12 +168,12 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
   app.post(
     '/projects',
     {
-      config: { access: { roles: ['admin', 'organization', 'system'], scope: 'projects:write' } },
-      schema: {
+      config: { access: { roles: ['admin', 'organization', 'system'], scope: 'projects:write' }, documented: { body: documentedNewProject, links: { 201: projectLinks } } },
+      schema: { operationId: 'createProject',
         tags: ['projects'],
         summary: 'Declare a project (申报): creates it in draft',
         body: newProject,
-        response: { 201: project, ...errorResponses },
+        response: { 201: project },
       },
     },
     async (request, reply) => {
@@ -172,12 +191,12 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/projects',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'listProjects',
         tags: ['projects'],
         summary: 'List projects, oldest first, by cursor',
         querystring: z.object({
           type: z.enum(projectTypes).optional(),
-          state: z.string().max(64).optional(),
+          state: stateName.optional(),
           year: programmeYearParam().optional(),
           organizationId: z.uuid().optional(),
           phase: z.enum(phases).optional(),
@@ -194,7 +213,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
             .describe('only projects missing this half year’s progress report, e.g. 2026-H1 (R11)'),
           ...pageQuery,
         }),
-        response: { 200: page(projectSummary), 400: errorResponses[400] },
+        response: { 200: page(projectSummary) },
       },
     },
     async (request) => {
@@ -219,11 +238,11 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/projects/:id',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'getProject',
         tags: ['projects'],
         summary: 'A project: where it stands, what it may do next, everything recorded',
         params: idParams,
-        response: { 200: project, 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: project },
       },
     },
     async (request, reply) => {
@@ -237,14 +256,14 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/projects/:id/events',
     {
       // Who may send each event is the machine's to say (the engine checks it): every role may try.
-      config: { access: everyone },
-      schema: {
+      config: { access: everyone, documented: { body: projectEvent, links: { 200: projectLinks } } },
+      schema: { operationId: 'sendProjectEvent',
         tags: ['projects'],
         summary: 'Send an event to a project; the machine decides',
         params: idParams,
         headers: ifMatchHeaders,
         body: eventBody,
-        response: { 200: project, ...errorResponses },
+        response: { 200: project },
       },
     },
     async (request, reply) => {
@@ -263,11 +282,11 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/projects/:id/history',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'getProjectHistory',
         tags: ['projects'],
         summary: 'Every transition of a project, oldest first',
         params: idParams,
-        response: { 200: z.object({ items: z.array(historyEntry) }), 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: z.object({ items: z.array(historyEntry) }) },
       },
     },
     async (request) => {
@@ -294,11 +313,11 @@ export const statsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     '/stats/states',
     {
       config: { access: townReaders },
-      schema: {
+      schema: { operationId: 'countProjectsByState',
         tags: ['projects'],
         summary: 'How many projects stand in each state, per type, in a year',
         querystring: z.object({ year: programmeYearParam() }),
-        response: { 200: z.object({ year: z.number().int(), counts: z.record(z.string(), z.record(z.string(), z.number().int())) }), 400: errorResponses[400] },
+        response: { 200: z.object({ year: z.number().int(), counts: z.record(z.string(), z.record(z.string(), z.number().int())) }) },
       },
     },
     async (request) => ({

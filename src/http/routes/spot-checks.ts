@@ -9,7 +9,7 @@ import { confinedTo } from '../../domain/access.js'
 import { admins, principalOf } from '../auth.js'
 import type { SpotCheckRow } from '../../db/tables/spot-check.js'
 import { drawSpotCheck, getSpotCheck, listSpotChecks, verifyDraw } from '../../domain/spot-checks.js'
-import { decimal, errorResponses, programmeYear, programmeYearParam } from '../schemas.js'
+import { decimal, programmeYear, programmeYearParam } from '../schemas.js'
 
 const spotCheckView = z
   .object({
@@ -43,6 +43,18 @@ const view = (row: SpotCheckRow, visible?: ReadonlySet<string>) => ({
 })
 
 /** Random spot checks (随机抽查, R12): reproducible from the recorded seed, auditable, findings on each project. */
+const drawBase = {
+  year: programmeYear,
+  category: z.enum(organizationCategories).optional(),
+  seed: z.string().trim().min(1).max(200).optional().describe('omit to have one drawn at random and recorded'),
+}
+
+/** A draw is by count or by percentage, never both. */
+const newSpotCheck = z.union([
+  z.strictObject({ ...drawBase, count: z.number().int().min(1).max(10_000) }),
+  z.strictObject({ ...drawBase, percentage: z.number().gt(0).max(100) }),
+])
+
 export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   /** The projects of the organization a principal is bound to; undefined for one who sees all. */
   const visibleTo = async (request: FastifyRequest): Promise<ReadonlySet<string> | undefined> => {
@@ -55,22 +67,11 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/spot-checks',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'drawSpotCheck',
         tags: ['programme'],
         summary: 'Draw a random sample of projects in implementation, by count or percentage, optionally by category',
-        body: z
-          .strictObject({
-            year: programmeYear,
-            count: z.number().int().min(1).max(10_000).optional(),
-            percentage: z.number().gt(0).max(100).optional(),
-            category: z.enum(organizationCategories).optional(),
-            seed: z.string().trim().min(1).max(200).optional().describe('omit to have one drawn at random and recorded'),
-          })
-          .refine((b) => (b.count === undefined) !== (b.percentage === undefined), {
-            message: 'give either count or percentage',
-            path: ['count'],
-          }),
-        response: { 201: spotCheckView, ...errorResponses },
+        body: newSpotCheck,
+        response: { 201: spotCheckView },
       },
     },
     async (request, reply) => {
@@ -83,10 +84,10 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/spot-checks',
     {
       config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
-      schema: {
+      schema: { operationId: 'listSpotChecks', summary: 'Spot checks drawn, newest first',
         tags: ['programme'],
         querystring: z.object({ year: programmeYearParam() }),
-        response: { 200: z.object({ items: z.array(spotCheckView) }), 400: errorResponses[400] },
+        response: { 200: z.object({ items: z.array(spotCheckView) }) },
       },
     },
     async (request) => {
@@ -99,7 +100,7 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
     '/spot-checks/:id',
     {
       config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
-      schema: {
+      schema: { operationId: 'getSpotCheck',
         tags: ['programme'],
         summary: 'A draw with the findings recorded on each project it picked',
         params: z.object({ id: z.uuid() }),
@@ -109,8 +110,6 @@ export const spotCheckRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (
               z.object({ projectId: z.uuid(), rating: z.string(), findings: z.string(), by: z.string(), at: z.string() }),
             ),
           }),
-          400: errorResponses[400],
-          404: errorResponses[404],
         },
       },
     },

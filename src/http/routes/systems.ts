@@ -5,7 +5,7 @@ import type { AppDeps } from '../../app.js'
 import { admins, principalOf, projectReaders } from '../auth.js'
 import type { TownSystemRow } from '../../db/tables/system.js'
 import { getSystem, listSystems } from '../../domain/systems.js'
-import { errorResponses, programmeYear } from '../schemas.js'
+import { programmeYear, stateName } from '../schemas.js'
 
 const systemView = z
   .object({
@@ -33,7 +33,7 @@ const view = (row: TownSystemRow) => ({
 export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/systems',
-    { config: { access: projectReaders }, schema: { tags: ['programme'], response: { 200: z.object({ items: z.array(systemView) }) } } },
+    { config: { access: projectReaders }, schema: { operationId: 'listSystems', summary: 'Town-wide systems (制度) solidified from projects', tags: ['programme'], response: { 200: z.object({ items: z.array(systemView) }) } } },
     async () => ({ items: (await listSystems(deps.db)).map(view) }),
   )
 
@@ -41,10 +41,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
     '/systems/:id',
     {
       config: { access: projectReaders },
-      schema: {
+      schema: { operationId: 'getSystem', summary: 'A town-wide system: its content, the project it came from and the projects rolling it out',
         tags: ['programme'],
         params: z.object({ id: z.uuid() }),
-        response: { 200: systemView, 400: errorResponses[400], 404: errorResponses[404] },
+        response: { 200: systemView },
       },
     },
     async (request) => view(await getSystem(deps.db, request.params.id)),
@@ -54,7 +54,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
     '/systems/:id/projects',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'seedPromotionProject',
         tags: ['programme'],
         summary: 'Seed a system-promotion project (制度推广型) that rolls this system out; it starts as a draft naming the system',
         params: z.object({ id: z.uuid() }),
@@ -65,8 +65,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
           declaration: z.record(z.string(), z.unknown()).optional().describe('further declaration fields'),
         }),
         response: {
-          201: z.object({ id: z.uuid(), state: z.string(), sourcePractice: z.record(z.string(), z.unknown()) }),
-          ...errorResponses,
+          201: z.object({ id: z.uuid(), state: stateName, sourcePractice: z.record(z.string(), z.unknown()) }),
         },
       },
     },

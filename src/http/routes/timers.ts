@@ -7,7 +7,7 @@ import { principalOf } from '../auth.js'
 import type { PendingTimer } from '../../db/tables/timer.js'
 import { listTimers } from '../../domain/timers.js'
 import { shanghaiDateTime } from '../../calendar/year-calendar.js'
-import { errorResponses, page, pageQuery } from '../schemas.js'
+import { page, pageQuery } from '../schemas.js'
 
 export const timerView = z
   .object({
@@ -32,7 +32,7 @@ export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
     '/timers',
     {
       config: { access: { roles: ['admin', 'system'], scope: 'projects:read' } },
-      schema: {
+      schema: { operationId: 'listTimers',
         tags: ['calendar'],
         summary: 'Pending scheduled transitions, in the order they will fire (a bound token: its organization’s)',
         querystring: z.object({
@@ -41,7 +41,7 @@ export const timerRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app,
           dueBefore: z.iso.datetime({ offset: true }).optional(),
           ...pageQuery,
         }),
-        response: { 200: page(timerView), 400: errorResponses[400] },
+        response: { 200: page(timerView) },
       },
     },
     async (request) => {

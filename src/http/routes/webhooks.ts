@@ -6,7 +6,7 @@ import type { AppDeps } from '../../app.js'
 import type { WebhookRow } from '../../db/tables/webhook.js'
 import { createWebhook, enableWebhook, getWebhook, listDeliveries, listWebhooks, redeliverFailed } from '../../domain/webhooks.js'
 import { admins, principalOf } from '../auth.js'
-import { decimal, errorResponses } from '../schemas.js'
+import { decimal } from '../schemas.js'
 import { checkDestination } from '../../webhooks/destination.js'
 
 const webhookView = z
@@ -41,7 +41,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/webhooks',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'createWebhook',
         tags: ['events'],
         summary: 'Subscribe a URL to events from now on; deliveries are signed with the secret (HMAC-SHA256)',
         body: z.strictObject({
@@ -49,7 +49,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
           topics: z.array(z.enum(outboxTopics)).max(50).default([]),
           secret: z.string().min(16).max(200).describe('shared with the receiver to verify signatures; not shown again'),
         }),
-        response: { 201: webhookView, ...errorResponses },
+        response: { 201: webhookView },
       },
     },
     async (request, reply) => {
@@ -61,13 +61,13 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
 
   app.get(
     '/webhooks',
-    { config: { access: admins }, schema: { tags: ['events'], response: { 200: z.object({ items: z.array(webhookView) }) } } },
+    { config: { access: admins }, schema: { operationId: 'listWebhooks', summary: 'Every webhook with its state', tags: ['events'], response: { 200: z.object({ items: z.array(webhookView) }) } } },
     async () => ({ items: (await listWebhooks(deps.db)).map(view) }),
   )
 
   app.get(
     '/webhooks/:id',
-    { config: { access: admins }, schema: { tags: ['events'], params: idParams, response: { 200: webhookView, 400: errorResponses[400], 404: errorResponses[404] } } },
+    { config: { access: admins }, schema: { operationId: 'getWebhook', summary: 'A webhook: its URL, topics, state and position in the feed', tags: ['events'], params: idParams, response: { 200: webhookView } } },
     async (request) => view(await getWebhook(deps.db, request.params.id)),
   )
 
@@ -75,7 +75,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/webhooks/:id/deliveries',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'listWebhookDeliveries',
         tags: ['events'],
         summary: 'Recent deliveries, newest first, each with its attempts',
         params: idParams,
@@ -96,8 +96,6 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
               }),
             ),
           }),
-          400: errorResponses[400],
-          404: errorResponses[404],
         },
       },
     },
@@ -126,7 +124,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
 
   app.post(
     '/webhooks/:id/enable',
-    { config: { access: admins }, schema: { tags: ['events'], summary: 'Re-enable a disabled webhook', params: idParams, response: { 200: webhookView, ...errorResponses } } },
+    { config: { access: admins }, schema: { operationId: 'enableWebhook', tags: ['events'], summary: 'Re-enable a disabled webhook', params: idParams, response: { 200: webhookView } } },
     async (request) => view(await enableWebhook(executorOf(request, deps.db), request.params.id)),
   )
 
@@ -134,11 +132,11 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
     '/webhooks/:id/redeliver',
     {
       config: { access: admins },
-      schema: {
+      schema: { operationId: 'redeliverWebhook',
         tags: ['events'],
         summary: 'Queue every failed delivery of the webhook again',
         params: idParams,
-        response: { 200: z.object({ requeued: z.number().int() }), ...errorResponses },
+        response: { 200: z.object({ requeued: z.number().int() }) },
       },
     },
     async (request) => ({ requeued: await redeliverFailed(executorOf(request, deps.db), request.params.id, deps.clock.now()) }),
