@@ -1,9 +1,20 @@
-// The console speaks the same API as everyone else, with the admin's bearer token.
+// The console speaks the same API as everyone else, with the signed-in principal's bearer token.
 const base = '/api/v1'
 export const token = {
   get: () => sessionStorage.getItem('djf.token'),
   set: (value) => sessionStorage.setItem('djf.token', value),
-  clear: () => sessionStorage.removeItem('djf.token'),
+  clear: () => {
+    sessionStorage.removeItem('djf.token')
+    sessionStorage.removeItem('djf.principal')
+  },
+}
+
+/** Who is signed in (GET /api/v1/principals/me): the console shows each role what it may do. */
+export const session = {
+  principal: () => JSON.parse(sessionStorage.getItem('djf.principal') ?? 'null'),
+  remember: (principal) => sessionStorage.setItem('djf.principal', JSON.stringify(principal)),
+  /** The organization section, reviewers, assessors and systems see the town; an organization its own. */
+  seesTown: () => session.principal()?.role !== 'organization',
 }
 
 export class ApiError extends Error {
@@ -14,10 +25,10 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', body } = {}) {
+export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token.get() ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${token.get() ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   })
   const data = await response.json().catch(() => null)

@@ -1,7 +1,9 @@
 // The admin console: a hash-routed page over the service's own API (R23).
 import mermaid from './vendor/mermaid/mermaid.esm.min.mjs'
-import { api, ApiError, query, token } from './api.js'
+import { api, ApiError, query, session, token } from './api.js'
+import { h, table } from './dom.js'
 import { label, lang, setLanguage, t } from './i18n.js'
+import { projectView, refusalView } from './project.js'
 
 /** A project type's name: the console's translation if it has one, else the name its machine gives (a new type needs no console code). */
 const typeName = (type, machineLabel) => {
@@ -13,35 +15,30 @@ const categories = ['village', 'organ', 'school', 'social', 'enterprise']
 const phases = ['declaration', 'approval', 'implementation', 'acceptance', 'promotion']
 const cjk = getComputedStyle(document.documentElement).fontFamily
 
-mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'base', fontFamily: cjk, themeVariables: { fontFamily: cjk } })
-
-/** A small element builder: h('td', { class: 'x' }, 'text', child). */
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag)
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (value === undefined || value === null || value === false) continue
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value)
-    else element.setAttribute(name, value === true ? '' : String(value))
-  }
-  for (const child of children.flat()) if (child !== undefined && child !== null) element.append(child instanceof Node ? child : String(child))
-  return element
-}
+// Drawn at their natural size (16 px labels) in a scrolling box, never shrunk to the page's width.
+mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'base', fontFamily: cjk, themeVariables: { fontFamily: cjk, fontSize: '16px' }, state: { useMaxWidth: false } })
 
 const main = document.getElementById('main')
 const yearInput = document.getElementById('year')
 const shanghai = (iso) => (iso ? new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '')
 const year = () => Number(yearInput.value)
 
-function show(...nodes) {
-  main.replaceChildren(...nodes)
+// A view finishing after the person has moved on (a slow diagram, then a click) must not cover the
+// newer page: each route's views show their nodes only while that route is the latest.
+let routeSeq = 0
+const showFor = (seq) => (...nodes) => {
+  if (seq === routeSeq) main.replaceChildren(...nodes)
 }
+let show = showFor(routeSeq)
+/** The show of the route now running, captured by a view when it starts. */
+const currentShow = () => show
 
-function failure(error) {
+function failure(error, display = show) {
   if (error instanceof ApiError && error.status === 401) {
     token.clear()
     return route()
   }
-  show(h('p', { class: 'error', role: 'alert' }, error.body?.message ?? String(error.message ?? error)))
+  display(refusalView(error))
 }
 
 function translateStatic() {
@@ -61,9 +58,10 @@ function loginView() {
         event.preventDefault()
         token.set(input.value.trim())
         try {
-          await api('/stats/states?year=' + year())
-          if (location.hash === '#/machines') route()
-          else location.hash = '#/machines'
+          session.remember(await api('/principals/me'))
+          const home = session.seesTown() ? '#/machines' : '#/projects'
+          if (location.hash === home) route()
+          else location.hash = home
         } catch {
           token.clear()
           message.textContent = t('login.bad')
@@ -71,8 +69,8 @@ function loginView() {
         }
       },
     },
-    h('h2', {}, t('login.title')),
-    h('p', { class: 'muted' }, t('login.hint')),
+    h('h2', {}, t('login.titleAny')),
+    h('p', { class: 'muted' }, t('login.hintAny')),
     h('label', { for: 'token' }, t('login.token')),
     input,
     message,
@@ -95,19 +93,20 @@ function heatLevel(count, max) {
 function diagramText(machine, counts) {
   const lines = ['stateDiagram-v2', '  direction LR']
   for (const s of machine.states) {
-    const name = lang() === 'en' ? s.id : s.label
+    const name = label(s.label, s.id)
     lines.push(`  ${s.id}: ${name} · ${counts[s.id] ?? 0}`)
   }
   lines.push(`  [*] --> ${machine.initial}`)
   for (const tr of machine.transitions) {
     if (!tr.to || tr.to === tr.from) continue
-    lines.push(`  ${tr.from} --> ${tr.to}: ${lang() === 'en' ? tr.event : tr.eventLabel}`)
+    lines.push(`  ${tr.from} --> ${tr.to}: ${lang() === 'en' ? label(tr.eventLabel, tr.event) : tr.eventLabel}`)
   }
   for (const s of machine.states.filter((s) => s.final)) lines.push(`  ${s.id} --> [*]`)
   return lines.join('\n')
 }
 
 async function machinesView() {
+  const show = currentShow()
   const [{ items }, stats] = await Promise.all([api('/machines'), api(`/stats/states?year=${year()}`)])
   const cards = []
   for (const machine of items) {
@@ -200,8 +199,14 @@ function hashQuery() {
 }
 
 async function projectsView() {
+  const show = currentShow()
   const filters = { year: year(), ...hashQuery() }
-  const [machines, organizations] = await Promise.all([api('/machines'), api('/organizations?limit=200')])
+  const me = session.principal()
+  // An organization's principal sees its own organization only.
+  const [machines, organizations] = await Promise.all([
+    api('/machines'),
+    session.seesTown() ? api('/organizations?limit=200') : api(`/organizations/${me.organizationId}`).then((o) => ({ items: [o] })),
+  ])
   const states = [...new Map(machines.items.filter((m) => !filters.type || m.type === filters.type).flatMap((m) => m.states.map((s) => [s.id, s]))).values()]
   const select = (name, options, current) =>
     h('select', { name, id: `filter-${name}` }, h('option', { value: '' }, t('all')),
@@ -248,6 +253,7 @@ async function projectsView() {
   await load()
   show(
     h('h2', {}, t('projects.title')),
+    ['admin', 'organization'].includes(me.role) ? newProjectForm(machines.items, organizations.items) : '',
     form,
     h('div', { class: 'card table-wrap' },
       h('table', { id: 'projects' },
@@ -257,60 +263,45 @@ async function projectsView() {
   )
 }
 
-// ---- One project ----------------------------------------------------------------------------------
-function table(headers, rows) {
-  if (!rows.length) return h('p', { class: 'muted' }, t('nothing'))
-  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c ?? '')))))))
+/** Declaring a project: a draft with its title; the whole form is filled in on the project's page. */
+function newProjectForm(machineList, organizationList) {
+  const outcome = h('div')
+  const form = h('form', {
+      class: 'card filters', id: 'new-project',
+      onsubmit: async (event) => {
+        event.preventDefault()
+        const data = Object.fromEntries(new FormData(form))
+        outcome.replaceChildren()
+        try {
+          const project = await api('/projects', {
+            method: 'POST',
+            body: { type: data.type, organizationId: data.organizationId, year: Number(data.year), declaration: { title: data.title.trim() } },
+            headers: { 'idempotency-key': crypto.randomUUID() },
+          })
+          location.hash = `#/project/${project.id}`
+        } catch (error) {
+          outcome.replaceChildren(refusalView(error))
+        }
+      },
+    },
+    h('h3', { class: 'wide' }, t('new.title')),
+    h('p', { class: 'muted wide' }, t('new.hint')),
+    h('label', {}, t('type'), h('select', { name: 'type' }, machineList.map((m) => h('option', { value: m.type }, typeName(m.type, m.label))))),
+    h('label', {}, t('organization'), h('select', { name: 'organizationId' }, organizationList.map((o) => h('option', { value: o.id }, o.name)))),
+    h('label', {}, t('year'), h('input', { name: 'year', type: 'number', value: year() })),
+    h('label', { class: 'grow' }, t('title'), h('input', { name: 'title', required: true, minlength: 2, maxlength: 200 })),
+    h('button', { type: 'submit', class: 'primary' }, t('new.submit')),
+    outcome,
+  )
+  return form
 }
 
-async function projectView(id) {
-  const [project, history] = await Promise.all([api(`/projects/${id}`), api(`/projects/${id}/history`)])
-  const organization = await api(`/organizations/${project.organizationId}`)
-  const c = project.context
-  const d = c.declaration ?? {}
-  show(
-    h('p', {}, h('a', { href: `#/projects${query({ type: project.type, year: project.year })}` }, '← ', t('projects.title'))),
-    h('section', { class: 'card' },
-      h('h2', { id: 'project-title' }, project.title),
-      h('p', {},
-        h('span', { class: 'badge', id: 'project-state' }, label(project.stateLabel, project.state)), ' ',
-        h('span', { class: 'badge' }, t(`phases.${project.phase}`)), ' ',
-        h('span', { class: 'badge' }, typeName(project.type, project.typeLabel)), ' ',
-        h('span', { class: 'muted' }, `${organization.name} · ${project.year} · ${t('version')} ${project.version}`))),
-    h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h3', {}, t('project.events')),
-        table([t('event'), t('roles')], project.nextEvents.map((e) => [label(e.label, e.type), e.roles.join(', ')]))),
-      h('section', { class: 'card' }, h('h3', {}, t('project.timers')),
-        table([t('kind'), t('due')], project.timers.map((x) => [t(`timer.${x.kind}`), x.dueInShanghai])))),
-    h('section', { class: 'card' }, h('h3', {}, t('project.declaration')),
-      h('dl', { class: 'facts' },
-        ...[['background', d.background], ['targets', (d.targets ?? []).map((x) => `${x.indicator} ${x.value}${x.unit ?? ''}`).join('；')],
-          ['measures', (d.measures ?? []).join('；')], ['firstResponsible', d.firstResponsible?.name], ['directlyResponsible', d.directlyResponsible?.name],
-          ['expectedResults', d.expectedResults]]
-          .filter(([, v]) => v)
-          .flatMap(([k, v]) => [h('dt', {}, t(`decl.${k}`)), h('dd', {}, v)]))),
-    h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h3', {}, t('project.plan')),
-        table(['#', t('matter'), t('target'), t('owner'), t('dueDate')], (c.plan?.items ?? []).map((i) => [i.id, i.matter, i.target, i.owner?.name, i.dueDate]))),
-      h('section', { class: 'card' }, h('h3', {}, t('project.ledger')),
-        table(['#', t('date'), t('content')], (c.ledger ?? []).map((l) => [l.id, l.date, l.content])))),
-    h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h3', {}, t('project.reviews')),
-        table([t('reviewer'), t('score'), t('opinion')], (c.reviews ?? []).map((r) => [`${r.reviewer}（${r.round}）`, r.score, r.opinion]))),
-      h('section', { class: 'card' }, h('h3', {}, t('project.evaluations')),
-        table([t('score'), t('grade'), t('when')], (c.evaluations ?? []).map((e) => [e.score, e.grade, shanghai(e.at)])))),
-    h('section', { class: 'card' }, h('h3', {}, t('project.history')),
-      h('ol', { class: 'timeline', id: 'timeline' },
-        history.items.map((item) =>
-          h('li', {},
-            h('div', {}, h('strong', {}, item.event), ' ', item.from ? `${item.from} → ${item.to}` : `→ ${item.to}`),
-            h('div', { class: 'when' }, `${shanghai(item.at)} · ${item.actor} · v${item.version}`))))),
-  )
-}
+// ---- One project ----------------------------------------------------------------------------------
+// (admin/project.js)
 
 // ---- The year at a glance ------------------------------------------------------------------------
 async function yearView() {
+  const show = currentShow()
   const y = year()
   const [compliance, overdue, h1, h2, calendar] = await Promise.all([
     api(`/compliance?year=${y}`),
@@ -346,26 +337,33 @@ async function yearView() {
 
 // ---- Routing --------------------------------------------------------------------------------------
 async function route() {
+  show = showFor(++routeSeq)
+  const shown = show
   translateStatic()
   const signedIn = Boolean(token.get())
   document.getElementById('nav').hidden = !signedIn
   document.getElementById('logout').hidden = !signedIn
   document.getElementById('year-box').hidden = !signedIn
-  if (!signedIn) return loginView()
-  const path = location.hash.replace(/^#/, '').split('?')[0] || '/machines'
+  if (!signedIn || !session.principal()) return loginView()
+  const me = session.principal()
+  // The machines' counts and the year's overview are the town's: an organization has its projects.
+  for (const link of document.querySelectorAll('nav a[data-town]')) link.hidden = !session.seesTown()
+  document.getElementById('who').textContent = `${me.name} · ${t(`role.${me.role}`)}`
+  let path = location.hash.replace(/^#/, '').split('?')[0] || (session.seesTown() ? '/machines' : '/projects')
+  if (!session.seesTown() && (path === '/machines' || path === '/year')) path = '/projects'
   for (const link of document.querySelectorAll('nav a')) link.toggleAttribute('aria-current', path.startsWith(link.getAttribute('href').slice(1).split('?')[0]))
   for (const link of document.querySelectorAll('nav a[aria-current]')) link.setAttribute('aria-current', 'page')
   main.setAttribute('aria-busy', 'true')
   show(h('p', { class: 'muted' }, t('loading')))
   try {
-    if (path.startsWith('/project/')) await projectView(path.split('/')[2])
+    if (path.startsWith('/project/')) await projectView(path.split('/')[2], shown)
     else if (path === '/projects') await projectsView()
     else if (path === '/year') await yearView()
     else await machinesView()
   } catch (error) {
-    failure(error)
+    failure(error, shown)
   } finally {
-    main.removeAttribute('aria-busy')
+    if (shown === show) main.removeAttribute('aria-busy')
   }
 }
 

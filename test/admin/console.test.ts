@@ -130,7 +130,7 @@ describe.skipIf(!existsSync(executablePath))('admin console in a browser', () =>
     await page.locator('#timeline li').first().waitFor()
     expect(await page.locator('#project-state').textContent()).toBe('实施中')
     expect(await page.locator('#timeline li').count()).toBe(7)
-    expect(await page.locator('#timeline li').first().textContent()).toContain('CREATE')
+    expect(await page.locator('#timeline li').first().textContent()).toContain('创建项目 → 草稿')
     expect(await page.locator('main').textContent()).toContain('制定积分细则')
     await shot('04-project')
   })
