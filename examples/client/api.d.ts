@@ -1136,8 +1136,8 @@ export interface components {
              * @enum {string}
              */
             type: "RECORD_REVIEW";
-            /** @description 评审组成员 */
-            reviewer: string;
+            /** @description the token’s own name, which is what is recorded; another name is 403 */
+            reviewer?: string;
             /** @description 评分 0–100 */
             score: number;
             /** @description 评审意见 */
@@ -1303,8 +1303,8 @@ export interface components {
              * @enum {string}
              */
             type: "RECORD_ASSESSMENT";
-            /** @description 验收组成员 */
-            assessor: string;
+            /** @description the token’s own name, which is what is recorded; another name is 403 */
+            assessor?: string;
             /**
              * @description ledgerInspection 台账查看, onSiteReview 实地评审, questionnaire 问卷调查, democraticAppraisal 民主测评
              * @enum {string}
@@ -2309,6 +2309,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -2378,6 +2387,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2457,6 +2475,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2738,6 +2765,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -2815,6 +2851,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3107,6 +3152,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -3391,6 +3445,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -3494,6 +3557,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
@@ -3583,6 +3655,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3740,6 +3821,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -3878,6 +3968,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
@@ -3973,6 +4072,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4564,6 +4672,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -4636,6 +4753,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4746,6 +4872,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
@@ -4836,6 +4971,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4939,6 +5083,15 @@ export interface operations {
             };
             /** @description the body is over the size limit — BODY_TOO_LARGE */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5051,6 +5204,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5177,6 +5339,15 @@ export interface operations {
             };
             /** @description the body is over the size limit — BODY_TOO_LARGE */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5365,6 +5536,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5674,6 +5854,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -5817,6 +6006,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -5928,6 +6126,15 @@ export interface operations {
             };
             /** @description the body is over the size limit — BODY_TOO_LARGE */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6688,6 +6895,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
@@ -7047,6 +7263,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
             429: {
                 headers: {
@@ -7136,6 +7361,15 @@ export interface operations {
             };
             /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7233,6 +7467,15 @@ export interface operations {
             };
             /** @description the body is over the size limit — BODY_TOO_LARGE */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7350,6 +7593,15 @@ export interface operations {
             };
             /** @description the body is over the size limit — BODY_TOO_LARGE */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

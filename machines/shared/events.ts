@@ -57,7 +57,7 @@ export const planItem = z.strictObject({
 })
 
 /** A link people will open from the console: http or https only (never javascript: or data:). */
-const webLink = z.url({ protocol: /^https?$/ }).max(2000).optional()
+const webLink = z.url({ protocol: /^https?$/ }).max(2000).meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' }).optional()
 
 export const evidence = z.strictObject({
   description: text(1000),
@@ -153,7 +153,9 @@ export const commonPayloads = {
       .union([z.iso.date(), z.iso.datetime({ offset: true })])
       .transform((value) => (value.length === 10 ? endOfShanghaiDate(value) : new Date(value)).toISOString())
       .refine((until) => new Date(until).getUTCFullYear() <= programmeYears.last, `no later than ${programmeYears.last}`)
-      .describe('the new acceptance deadline: YYYY-MM-DD (end of that day, Asia/Shanghai) or an instant; may be next year (滚动实施)'),
+      .describe('the new acceptance deadline: YYYY-MM-DD (end of that day, Asia/Shanghai) or an instant; may be next year (滚动实施)')
+      // The year bound, as the document can say it (an instant late on 31 December 2100 west of UTC is the refine's to refuse).
+      .meta({ pattern: `^(?:[01]\\d{3}|20\\d{2}|${programmeYears.last})-` }),
     reason: text(2000),
   }),
 } as const

@@ -57,8 +57,12 @@ export function assertMaySend(principal: PrincipalRow, project: ProjectRow, even
 export function actingAsSelf(principal: PrincipalRow, raw: { type: string } & Record<string, unknown>) {
   const field = principal.role === 'reviewer' ? 'reviewer' : principal.role === 'assessor' ? 'assessor' : null
   if (!field) return raw
-  if (raw[field] !== undefined && raw[field] !== principal.name) {
-    throw forbidden(`a ${principal.role} records in their own name`, { field, expected: principal.name, given: raw[field] })
+  const given = raw[field]
+  if (given === undefined) return { ...raw, [field]: principal.name }
+  // A name that is not a name (a number, blank, too long) is the payload's to refuse (400), not the role's.
+  if (typeof given !== 'string' || !given.trim() || given.trim().length > 100) return raw
+  if (given.trim() !== principal.name) {
+    throw forbidden(`a ${principal.role} records in their own name`, { field, expected: principal.name, given })
   }
   return { ...raw, [field]: principal.name }
 }

@@ -20,8 +20,12 @@ export function authorize(project: ProjectRow, raw: { type: string } & Record<st
       raw = actingAsSelf(sendOptions.principal, raw)
     }
   }
+  return raw
+}
+
+/** If-Match: checked once the event is known to be well-formed, so a malformed one is 400 whatever the version. */
+export function assertExpectedVersion(project: ProjectRow, sendOptions: SendOptions) {
   if (sendOptions.expectedVersion !== undefined && sendOptions.expectedVersion !== project.version) {
     throw versionConflict(sendOptions.expectedVersion, project.version)
   }
-  return raw
 }

@@ -3,7 +3,7 @@ import type { PrincipalRow } from '../db/tables/principal.js'
 import type { ProjectRow } from '../db/tables/project.js'
 import type { PendingTimer } from '../db/tables/timer.js'
 import { loadCalendars, lockCalendarsShared } from '../domain/calendars.js'
-import { authorize } from './authorize.js'
+import { assertExpectedVersion, authorize } from './authorize.js'
 import { Refusal } from '../errors.js'
 import type { EngineContext } from './engine.js'
 import { pendingTimersAfter } from './effects.js'
@@ -57,6 +57,7 @@ async function planLoaded(
   sendOptions: SendOptions,
 ): Promise<PlannedTransition> {
   const checked = checkEvent(project, authorize(project, raw, sendOptions))
+  assertExpectedVersion(project, sendOptions)
   const facts = await loadFacts(executor, factSubject(project, checked), checked.needs)
   return planChecked(project, checked, { now: engine.clock.now(), actor: sendOptions.actor, calendarOf, facts })
 }

@@ -81,7 +81,8 @@ export const authentication = fp(async (app: FastifyInstance, options: Authentic
   app.decorateRequest('principal', null)
   // Callback style, not async: a remembered principal admits the request without a promise.
   app.addHook('onRequest', (request, reply, done) => {
-    if (publicPath(request.url)) return done()
+    // A path nothing serves is 404 for everyone (a method it does not take, 405): there is nothing to guard.
+    if (publicPath(request.url) || request.is404) return done()
     const address = request.ip
     const fail = (refusal: Refusal | undefined) => {
       if (refusal) failures.spend(address)

@@ -39,12 +39,19 @@ export const draftDeclarations = Object.fromEntries(
  * The event's own payload schema with its `type`; the draft declaration of UPDATE_DECLARATION
  * depends on the project's type, so it is any of the types' drafts.
  */
+/** A group member records in their own name (src/domain/access.ts `actingAsSelf`): the field may be left out. */
+const ownNameFields: Record<string, string> = { RECORD_REVIEW: 'reviewer', RECORD_ASSESSMENT: 'assessor' }
+
 function eventSchema(type: string, specs: EventSpec[]) {
   const { label, roles } = specs[0]!
+  const ownName = ownNameFields[type]
+  const payload = specs[0]!.payload.shape as Record<string, z.ZodType>
   const shape =
     type === 'UPDATE_DECLARATION'
       ? { declaration: z.union(projectTypes.map((t) => draftOf(allDefinitions().find((d) => d.spec.type === t)!.spec.declaration).meta({ id: `${pascal(t)}DeclarationUpdate` }))) }
-      : specs[0]!.payload.shape
+      : ownName
+        ? { ...payload, [ownName]: payload[ownName]!.optional().describe('the token’s own name, which is what is recorded; another name is 403') }
+        : payload
   const refinements = (specs[0]!.payload as unknown as { _zod: { def: { checks?: unknown[] } } })._zod.def.checks?.length
   return z
     .strictObject({ type: z.literal(type), ...shape })

@@ -29,6 +29,7 @@ const refusalText: Record<number, string> = {
   404: 'an unknown id, or one of another organization',
   409: 'the state, the version (If-Match) or another request is in the way',
   413: 'the body is over the size limit',
+  414: 'a path parameter is longer than any this API takes',
   415: 'the body is not JSON in UTF-8',
   422: 'a rule refused (details.rules names it)',
   429: 'too many requests, or too many failed authentications from the address',
@@ -52,6 +53,8 @@ export function refusalsOf(route: Pick<RouteOptions, 'method' | 'url' | 'schema'
   const statuses = [400, 429]
   if (api) statuses.push(401, 403, 503)
   if (api && (write || route.url.includes(':') || namesIds)) statuses.push(404)
+  // A path parameter longer than any this API takes is refused before routing (URI_TOO_LONG).
+  if (route.url.includes(':')) statuses.push(414)
   if (write) statuses.push(409, 413, 415, 422)
   return statuses.sort()
 }

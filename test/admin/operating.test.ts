@@ -215,7 +215,7 @@ describe.skipIf(!existsSync(executablePath))('operating the console in a browser
     await page.goto(`${address}/admin/#/machines`)
     await page.locator('.diagram svg').nth(2).waitFor({ timeout: 30_000 })
     const smallest = await page.evaluate(() =>
-      Math.min(...[...document.querySelectorAll('.diagram g.node .nodeLabel, .diagram g.node text')].map((e) => e.getBoundingClientRect().height).filter((x) => x > 0)))
+      Math.min(...[...document.querySelectorAll('.diagram g.node .nodeLabel, .diagram g.node text, .diagram .edgeLabel .edgeLabel, .diagram .edgeLabel text')].map((e) => e.getBoundingClientRect().height).filter((x) => x > 0)))
     expect(smallest).toBeGreaterThanOrEqual(12)
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(`${address}/admin/#/machines`)

@@ -65,10 +65,12 @@ describe.each(databaseKinds)('integrating over HTTP on %s', (kind) => {
       expect((await as(undefined, 'GET', '/api/v1/projects')).json()).toMatchObject({ statusCode: 401, code: 'TOKEN_MISSING' })
       expect((await as('djf_nope', 'GET', '/api/v1/projects')).json()).toMatchObject({ statusCode: 401, code: 'TOKEN_UNKNOWN' })
       for (const path of ['/health', '/openapi.json', '/docs/', '/admin/']) expect((await as(undefined, 'GET', path)).statusCode).toBe(200)
-      // Only those paths: one that merely begins like them still needs a token.
+      // Only those paths: one that merely begins like them serves nothing (404, as any path nothing serves, token or not),
+      // and an API path that exists still needs a token.
       for (const path of ['/healthz', '/openapi.jsonx', '/docsx', '/administration']) {
-        expect((await as(undefined, 'GET', path)).statusCode, path).toBe(401)
+        expect((await as(undefined, 'GET', path)).json(), path).toMatchObject({ statusCode: 404, code: 'ROUTE_NOT_FOUND' })
       }
+      expect((await as(undefined, 'GET', '/api/v1/machines')).statusCode).toBe(401)
     })
 
     it('stores tokens as hashes, shows them once, expires and revokes them', async () => {

@@ -102,7 +102,7 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
       payload: { type: 'foundation', organizationId, year: 2026, declaration: { title: '标题', targets: 'many' } },
     })
     expect(expectRefusal(declaration, 400, 'VALIDATION_FAILED').details.fields).toEqual([
-      expect.objectContaining({ path: 'declaration.targets' }),
+      expect.objectContaining({ path: 'body.declaration.targets' }),
     ])
 
     const untitled = await app.inject({
@@ -110,7 +110,7 @@ describe.each(databaseKinds)('HTTP refusals on %s (I7)', (kind) => {
       url: '/api/v1/projects',
       payload: { type: 'innovation', organizationId, year: 2026, declaration: {} },
     })
-    expect(expectRefusal(untitled, 400, 'VALIDATION_FAILED').details.fields[0].path).toBe('declaration.title')
+    expect(expectRefusal(untitled, 400, 'VALIDATION_FAILED').details.fields[0].path).toBe('body.declaration.title')
 
     const payload = await send(reviewId, { type: 'RECORD_REVIEW', reviewer: '甲', score: 101, opinion: '' })
     const paths = expectRefusal(payload, 400, 'VALIDATION_FAILED').details.fields.map((f: { path: string }) => f.path)

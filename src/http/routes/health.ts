@@ -7,7 +7,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.get(
     '/health',
     {
-      schema: { operationId: 'getHealth',
+      schema: { operationId: 'getHealth', querystring: z.strictObject({}),
         tags: ['health'],
         summary: 'Liveness, and which database is in use',
         security: [],

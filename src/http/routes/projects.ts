@@ -172,13 +172,13 @@ export const projectRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
       schema: { operationId: 'createProject',
         tags: ['projects'],
         summary: 'Declare a project (申报): creates it in draft',
-        body: newProject,
+        body: documentedNewProject,
         response: { 201: project },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request)
-      const { project: row, timers } = await deps.engine.start(request.body, principal.name, principal, executorOf(request, deps.db))
+      const { project: row, timers } = await deps.engine.start(request.body as z.infer<typeof newProject>, principal.name, principal, executorOf(request, deps.db))
       return reply
         .code(201)
         .header('location', `/api/v1/projects/${row.id}`)

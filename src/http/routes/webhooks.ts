@@ -45,7 +45,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (ap
         tags: ['events'],
         summary: 'Subscribe a URL to events from now on; deliveries are signed with the secret (HMAC-SHA256)',
         body: z.strictObject({
-          url: z.url({ protocol: /^https?$/ }).max(2000),
+          url: z.url({ protocol: /^https?$/ }).max(2000).meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' }),
           topics: z.array(z.enum(outboxTopics)).max(50).default([]),
           secret: z.string().min(16).max(200).describe('shared with the receiver to verify signatures; not shown again'),
         }),
