@@ -136,6 +136,15 @@ async function machinesView() {
       node.addEventListener('click', open)
       node.addEventListener('keydown', (e) => e.key === 'Enter' && open())
     }
+    // The diagram opens where a project starts, not on the empty corner of a wide drawing.
+    requestAnimationFrame(() => {
+      const start = holder.querySelector(`g.node[data-state="${machine.initial}"]`)
+      if (!start) return
+      const box = holder.getBoundingClientRect()
+      const at = start.getBoundingClientRect()
+      holder.scrollLeft += at.left - box.left - 16
+      holder.scrollTop += at.top - box.top - holder.clientHeight / 2
+    })
     cards.push(
       h('section', { class: 'card', 'aria-labelledby': `title-${machine.type}` },
         h('h3', { id: `title-${machine.type}` }, label(machine.label, machine.type), ' ', h('span', { class: 'badge', 'data-total': total }, total),

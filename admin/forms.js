@@ -42,7 +42,7 @@ function field(schema, path, name, value, required, fixed) {
           const v = parts[i].read()
           if (v !== undefined) result[key] = v
         })
-        return !required && path && Object.keys(result).length === 0 ? undefined : result
+        return !required && path && Object.values(result).every((v) => v === false || v === '' || (Array.isArray(v) && !v.length)) ? undefined : result
       },
     }
   }
@@ -51,7 +51,8 @@ function field(schema, path, name, value, required, fixed) {
     const list = h('div', { class: 'rows', 'data-array': path })
     const add = (rowValue) => {
       const index = rows.length
-      const part = field(schema.items ?? { type: 'string' }, `${path}.${index}`, name, rowValue, true, fixed)
+      // A row left empty is no row: it is not sent (a draft saved with its blank rows is still a draft).
+      const part = field(schema.items ?? { type: 'string' }, `${path}.${index}`, name, rowValue, false, fixed)
       const row = { part }
       const remove = h('button', { type: 'button', class: 'remove', 'data-remove': `${path}.${index}`, 'aria-label': t('form.remove'),
         onclick: () => { rows.splice(rows.indexOf(row), 1); row.node.remove() } }, '×')

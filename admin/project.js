@@ -26,23 +26,30 @@ export function refusalView(error, eventSchema) {
   const code = body.code ?? 'other'
   const known = t(`error.${code}`) !== `error.${code}` && (lang() === 'en' || t(`error.${code}`) !== humanize(code))
   const lines = []
-  for (const rule of body.details?.rules ?? []) lines.push(lang() === 'en' ? humanize(rule.name) : rule.label)
+  const said = (value) => (Array.isArray(value) ? value.map(said).join(lang() === 'en' ? ', ' : '、') : value !== null && typeof value === 'object' ? Object.values(value).map(said).join(' ') : String(value))
+  for (const rule of body.details?.rules ?? []) {
+    // The rule in words, then what it found (the items missing, the fields incomplete…).
+    const found = Object.entries(rule).filter(([key, value]) => !['rule', 'name', 'label'].includes(key) && value !== null && value !== undefined && key !== 'fields')
+    const fields = (rule.fields ?? []).map((f) => fieldLabel(String(f.path).split('.').filter((p) => !/^\d+$/.test(p)).pop() ?? f.path))
+    const words = lang() === 'en' ? humanize(rule.rule ?? rule.name ?? '') : rule.label
+    lines.push([words, ...fields.length ? [fields.join(lang() === 'en' ? ', ' : '、')] : [], ...found.map(([key, value]) => `${fieldLabel(key)} ${said(value)}`)].join(lang() === 'en' ? ': ' : '：'))
+  }
   for (const f of body.details?.fields ?? []) {
     const name = f.path.split('.').filter((p) => !/^\d+$/.test(p) && p !== 'body').pop() ?? f.path
-    lines.push(t('error.field', { field: fieldLabel(name, eventSchema?.properties?.[name]), message: lang() === 'en' ? f.message : t('error.fieldMessage') }))
+    lines.push(t('error.field', { field: fieldLabel(name, eventSchema?.properties?.[name]), message: lang() === 'en' ? humanize(f.message) : t('error.fieldMessage') }))
   }
   if (body.details?.allowedEvents) lines.push(body.details.allowedEvents.join(', '))
   return h('div', { class: 'error', role: 'alert', 'data-refusal': code },
-    h('strong', {}, known ? t(`error.${code}`) : t('error.other'), ` (${code})`),
-    lines.length ? h('ul', {}, lines.map((line) => h('li', { 'data-rule': '' }, line))) : '',
-    lang() === 'en' && body.message ? h('div', { class: 'muted' }, body.message) : '')
+    h('strong', {}, known ? t(`error.${code}`) : t('error.other'), lang() === 'en' ? ` (${code})` : ''),
+    lines.length ? h('ul', {}, lines.map((line) => h('li', { 'data-rule': '' }, line))) : '')
 }
 
 /** The events of the state the signed-in principal may send, each a button opening its form. */
 function actions(project, machine, rerender) {
   const me = session.principal()
   const mine = project.nextEvents.filter((e) => e.roles.includes(me.role))
-  const others = project.nextEvents.filter((e) => !e.roles.includes(me.role))
+  const scheduled = new Set(machine.transitions.filter((tr) => tr.timer).map((tr) => tr.event))
+  const others = project.nextEvents.filter((e) => !e.roles.includes(me.role) && !scheduled.has(e.type))
   const events = Object.fromEntries(machine.events.map((e) => [e.type, e]))
   const place = h('div', { class: 'event-form' })
   const open = (next) => {
@@ -68,6 +75,7 @@ function actions(project, machine, rerender) {
             await rerender()
           } catch (error) {
             outcome.replaceChildren(refusalView(error, spec.payloadSchema))
+            if (error?.body?.code === 'VERSION_CONFLICT') outcome.append(h('button', { type: 'button', 'data-reload': '', onclick: rerender }, t('form.reload')))
             send.disabled = false
           }
         },
@@ -100,7 +108,9 @@ export async function projectView(id, show) {
   const declarationSchema = events.UPDATE_DECLARATION?.payloadSchema?.properties?.declaration
   const plan = c.plan?.items ?? []
   const round = (n) => t('round', { n })
-  const indicators = (values) => (values ? Object.entries(values).map(([k, v]) => `${fieldLabel(k)} ${v}`).join('；') : '')
+  const aside = (text) => (lang() === 'en' ? ` (${text})` : `（${text}）`)
+  const joined = (items) => items.join(lang() === 'en' ? '; ' : '；')
+  const indicators = (values) => (values ? Object.entries(values).map(([k, v]) => `${fieldLabel(k)} ${v}`).join(lang() === 'en' ? '; ' : '；') : '')
   const systems = c.promotion?.system ? (await api('/systems')).items.filter((s) => s.sourceProjectId === project.id) : []
   const rerender = () => projectView(id, show)
 
@@ -118,7 +128,7 @@ export async function projectView(id, show) {
       card('project.timers', table([t('kind'), t('due')], project.timers.map((x) => [t(`timer.${x.kind}`), x.dueInShanghai])))),
     card('project.declaration', h('div', { id: 'declaration' }, shownValue(declarationSchema, c.declaration ?? {}))),
     h('div', { class: 'grid' },
-      card('project.reviews', table([t('reviewer'), t('score'), t('opinion')], (c.reviews ?? []).map((r) => [`${r.reviewer}（${round(r.round)}）`, r.score, r.opinion]))),
+      card('project.reviews', table([t('reviewer'), t('score'), t('opinion')], (c.reviews ?? []).map((r) => [`${r.reviewer}${aside(round(r.round))}`, r.score, r.opinion]))),
       card('project.decision', c.decision
         ? h('p', { 'data-decision': c.decision.outcome }, t(`decision.${c.decision.outcome}`), c.decision.averageScore === null ? '' : ` · ${t('score')} ${c.decision.averageScore}`,
             c.decision.note ? ` · ${c.decision.note}` : '', ` · ${c.decision.by} · ${shanghai(c.decision.at)}`)
@@ -132,20 +142,20 @@ export async function projectView(id, show) {
       card('project.progress', table([t('period'), t('results'), t('problems'), t('late')], (c.progressReports ?? []).map((r) => [r.period, r.results, r.problems, t(r.late ? 'yes' : 'no')]))),
       card('project.guidance', table([t('period'), fieldLabel('guidance')], (c.meetingGuidance ?? []).map((g) => [g.period, g.guidance])))),
     card('project.requests', table([t('when'), fieldLabel('summaryReport'), fieldLabel('explanations')], (c.acceptanceRequests ?? []).map((r) => [
-      shanghai(r.at), r.summaryReport, r.explanations.map((e) => `${e.planItemId}：${e.reason}`).join('；')]))),
+      shanghai(r.at), r.summaryReport, joined(r.explanations.map((e) => `${e.planItemId}${lang() === 'en' ? ': ' : '：'}${e.reason}`))]))),
     card('project.assessments', table([t('form'), t('assessor'), t('indicators'), t('findings')], (c.assessments ?? []).map((a) => [
-      `${optionLabel(a.form)}（${round(a.round)}）`, a.assessor, indicators(a.indicators), a.findings]))),
+      `${optionLabel(a.form)}${aside(round(a.round))}`, a.assessor, indicators(a.indicators), a.findings]))),
     card('project.evaluations', table([t('score'), t('grade'), t('indicators'), t('comment'), t('when')], (c.evaluations ?? []).map((e) => [
-      `${e.score}（${round(e.round)}）`, h('span', { class: 'badge', 'data-grade': e.grade }, t(`grade.${e.grade}`)), indicators(e.indicators), e.comment, shanghai(e.at)]))),
+      `${e.score}${aside(round(e.round))}`, h('span', { class: 'badge', 'data-grade': e.grade }, t(`grade.${e.grade}`)), indicators(e.indicators), e.comment, shanghai(e.at)]))),
     c.promotion
       ? card('project.promotion', shownValue(null, { rationale: c.promotion.rationale, reason: c.promotion.declined?.reason }),
           c.promotion.system
-            ? h('div', { 'data-system': '' }, h('h4', {}, t('project.system'), '：', c.promotion.system.title),
+            ? h('div', { 'data-system': '' }, h('h4', {}, t('project.system'), lang() === 'en' ? ': ' : '：', c.promotion.system.title),
                 h('p', {}, t('effectiveDate'), ' ', c.promotion.system.effectiveDate),
                 systems.map((s) => h('p', {}, h('a', { href: `#/projects${query({ type: 'promotion', year: project.year })}`, 'data-system-id': s.id }, s.title))))
             : '')
       : '',
-    (c.publicity ?? []).length ? card('project.publicity', table([fieldLabel('kind'), t('date'), fieldLabel('title')], c.publicity.map((p) => [optionLabel(p.kind), p.date, p.title]))) : '',
+    (c.publicity ?? []).length ? card('project.publicity', table([fieldLabel('kind'), t('date'), t('publicityTitle')], c.publicity.map((p) => [optionLabel(p.kind), p.date, p.title]))) : '',
     (c.spotChecks ?? []).length ? card('project.spotChecks', table([fieldLabel('rating'), t('findings')], c.spotChecks.map((s) => [optionLabel(s.rating), s.findings]))) : '',
     c.closure ? card('project.closure', h('p', {}, c.closure.note || '—', ' · ', shanghai(c.closure.at))) : '',
     card('project.history',
