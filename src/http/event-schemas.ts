@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { allDefinitions, projectTypes, type ProjectType } from '../../machines/index.js'
+import { allDefinitions, currentDefinition, projectTypes, type ProjectType } from '../../machines/index.js'
 import { draftOf } from '../../machines/shared/declaration.js'
 
 /**
@@ -27,32 +27,31 @@ function clientEvents(): Map<string, EventSpec[]> {
   return byType
 }
 
-/** A project type's draft declaration as it may be sent: any field may be missing but the title. */
+/** Each type's draft declaration: any field may be missing, and what is present is well-formed. */
+const drafts = Object.fromEntries(projectTypes.map((type) => [type, draftOf(currentDefinition(type).spec.declaration)])) as Record<ProjectType, z.ZodObject>
+
+/** A project type's draft declaration as it may be declared: any field may be missing but the title. */
 export const draftDeclarations = Object.fromEntries(
-  projectTypes.map((type) => {
-    const spec = allDefinitions().find((d) => d.spec.type === type)!.spec
-    return [type, draftOf(spec.declaration).required({ title: true } as never).meta({ id: `${pascal(type)}DraftDeclaration` })]
-  }),
+  projectTypes.map((type) => [type, drafts[type].required({ title: true } as never).meta({ id: `${pascal(type)}DraftDeclaration` })]),
 ) as Record<ProjectType, z.ZodObject>
+
+/** A group member records in their own name (src/domain/access.ts `actingAsSelf`): the field may be left out. */
+const ownNameFields: Record<string, string> = { RECORD_REVIEW: 'reviewer', RECORD_ASSESSMENT: 'assessor' }
 
 /**
  * The event's own payload schema with its `type`; the draft declaration of UPDATE_DECLARATION
  * depends on the project's type, so it is any of the types' drafts.
  */
-/** A group member records in their own name (src/domain/access.ts `actingAsSelf`): the field may be left out. */
-const ownNameFields: Record<string, string> = { RECORD_REVIEW: 'reviewer', RECORD_ASSESSMENT: 'assessor' }
-
 function eventSchema(type: string, specs: EventSpec[]) {
   const { label, roles } = specs[0]!
   const ownName = ownNameFields[type]
   const payload = specs[0]!.payload.shape as Record<string, z.ZodType>
   const shape =
     type === 'UPDATE_DECLARATION'
-      ? { declaration: z.union(projectTypes.map((t) => draftOf(allDefinitions().find((d) => d.spec.type === t)!.spec.declaration).meta({ id: `${pascal(t)}DeclarationUpdate` }))) }
+      ? { declaration: z.union(projectTypes.map((t) => drafts[t].meta({ id: `${pascal(t)}DeclarationUpdate` }))) }
       : ownName
         ? { ...payload, [ownName]: payload[ownName]!.optional().describe('the token’s own name, which is what is recorded; another name is 403') }
         : payload
-  const refinements = (specs[0]!.payload as unknown as { _zod: { def: { checks?: unknown[] } } })._zod.def.checks?.length
   return z
     .strictObject({ type: z.literal(type), ...shape })
     .meta({
@@ -60,13 +59,14 @@ function eventSchema(type: string, specs: EventSpec[]) {
       title: label,
       description: `${label} — sent by ${roles.join(', ')}`,
       // The payload's cross-field rule (machines/shared/events.ts), in JSON Schema's words.
-      ...(refinements && type === 'RECORD_LEDGER_ENTRY'
+      ...(type === 'RECORD_LEDGER_ENTRY'
         ? { if: { properties: { completesItem: { const: true } }, required: ['completesItem'] }, then: { properties: { planItemId: { type: 'string' } }, required: ['planItemId'] } }
         : {}),
     })
 }
 
-const events = [...clientEvents()].map(([type, specs]) => eventSchema(type, specs))
+const byType = clientEvents()
+const events = [...byType].map(([type, specs]) => eventSchema(type, specs))
 
 export const projectEvent = z
   .discriminatedUnion('type', events as unknown as [z.ZodObject, ...z.ZodObject[]])
@@ -76,4 +76,4 @@ export const projectEvent = z
       'An event and its payload. Which events a project takes now is its nextEvents (GET /api/v1/projects/{id}); every event of its machine, with who may send it, is in GET /api/v1/machines/{type}.',
   })
 
-export const clientEventTypes = [...clientEvents().keys()]
+export const clientEventTypes = [...byType.keys()]

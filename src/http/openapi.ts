@@ -253,8 +253,8 @@ export function withoutUnusedComponents(document: OpenApiDocument): OpenApiDocum
     if (Array.isArray(value)) return value.forEach(visit)
     if (value === null || typeof value !== 'object') return
     for (const [key, child] of Object.entries(value)) {
-      if (key === '$ref' && typeof child === 'string' && child.startsWith('#/components/schemas/')) {
-        const name = child.slice('#/components/schemas/'.length)
+      if (key === '$ref' && typeof child === 'string' && child.startsWith(schemaRef)) {
+        const name = child.slice(schemaRef.length)
         if (!used.has(name)) {
           used.add(name)
           visit(schemas[name])
