@@ -10,6 +10,7 @@ import * as serviceClock from './2026-12-01T02-00-service-clock.js'
 import * as outboxOrganization from './2026-12-01T03-00-outbox-organization.js'
 import * as programmeRules from './2026-12-02T00-00-programme-rules.js'
 import * as machineVersions from './2026-12-02T01-00-machine-versions.js'
+import * as evidenceFiles from './2026-12-02T02-00-evidence-files.js'
 
 /** An explicit barrel, so migrations load the same way under tsx, vitest and tsc. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-00-outbox-organization': outboxOrganization,
   '2026-12-02T00-00-programme-rules': programmeRules,
   '2026-12-02T01-00-machine-versions': machineVersions,
+  '2026-12-02T02-00-evidence-files': evidenceFiles,
 }

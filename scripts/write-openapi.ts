@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
 import { buildApp, type AppDeps } from '../src/app.js'
 import { systemClock } from '../src/engine/clock.js'
+import { serviceDefaults } from '../src/defaults.js'
 
 /**
  * The OpenAPI document as the service serves it at /openapi.json, committed as docs/openapi.json,
@@ -14,7 +15,8 @@ export const clientTypesPath = fileURLToPath(new URL('../examples/client/api.d.t
 
 /** The document, built without a database: routes are only registered, never called. */
 export async function openapiDocument(): Promise<Record<string, unknown>> {
-  const deps = new Proxy({ clock: systemClock }, { get: (known, name) => (known as Record<string | symbol, unknown>)[name] }) as unknown as AppDeps
+  const files = { limits: { maxFileBytes: serviceDefaults.maxFileBytes, projectQuotaBytes: serviceDefaults.projectQuotaBytes, maxFilesPerProject: serviceDefaults.maxFilesPerProject } }
+  const deps = new Proxy({ clock: systemClock, files }, { get: (known, name) => (known as Record<string | symbol, unknown>)[name] }) as unknown as AppDeps
   const app = await buildApp(deps, { bodyLimit: 1024 * 1024, logger: false })
   await app.ready()
   const document = app.swagger() as unknown as Record<string, unknown>

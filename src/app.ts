@@ -40,6 +40,8 @@ import type { CalendarDefaults } from './calendar/year-calendar.js'
 import { serviceDefaults } from './defaults.js'
 import type { Scheduler } from './scheduler/scheduler.js'
 import type { DestinationPolicy } from './webhooks/destination.js'
+import type { EvidenceFiles } from './files/file-store.js'
+import { projectFileRoutes } from './http/routes/project-files.js'
 
 export interface AppDeps {
   db: DB
@@ -50,6 +52,7 @@ export interface AppDeps {
   migrations: MigrationRunner
   calendarDefaults: CalendarDefaults
   webhookPolicy: DestinationPolicy
+  files: EvidenceFiles
 }
 
 export interface AppOptions {
@@ -137,6 +140,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
       await api.register(migrationRoutes, { deps })
       await api.register(organizationRoutes, { deps })
       await api.register(projectRoutes, { deps })
+      await api.register(projectFileRoutes, { deps })
       await api.register(statsRoutes, { deps })
       await api.register(calendarRoutes, { deps })
       await api.register(timerRoutes, { deps })

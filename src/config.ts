@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { z } from 'zod'
 import { parseMonthDay, type CalendarDefaults, type MonthDay } from './calendar/year-calendar.js'
 import { parseAllowList, type DestinationPolicy } from './webhooks/destination.js'
@@ -35,6 +36,11 @@ const schema = z.object({
   TRUST_PROXY: z.string().default('').describe("'true', or the proxies' addresses and CIDR ranges, comma-separated"),
   WEBHOOK_ALLOWED_HOSTS: z.string().default('').describe('host names, addresses and CIDR ranges webhooks may reach besides public addresses'),
   WEBHOOK_OUTAGE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  FILE_STORAGE: z.enum(['database', 'filesystem']).default('database').describe('where evidence files’ bytes are kept'),
+  FILE_STORAGE_DIR: z.string().min(1).optional().describe('the filesystem store’s folder; DATA_DIR/files by default'),
+  FILE_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 40).default(serviceDefaults.maxFileBytes),
+  PROJECT_FILE_QUOTA_BYTES: z.coerce.number().int().min(1).max(2 ** 50).default(serviceDefaults.projectQuotaBytes),
+  PROJECT_FILE_MAX_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(serviceDefaults.maxFilesPerProject),
 })
 
 export type Config = Readonly<{
@@ -59,6 +65,7 @@ export type Config = Readonly<{
   trustProxy: boolean | string[]
   webhookPolicy: DestinationPolicy
   webhookOutageMs: number
+  files: { storage: 'database' | 'filesystem'; directory: string; limits: { maxFileBytes: number; projectQuotaBytes: number; maxFilesPerProject: number } }
 }>
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -102,5 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY.split(',').map((p) => p.trim()).filter(Boolean),
     webhookPolicy,
     webhookOutageMs: e.WEBHOOK_OUTAGE_MINUTES * 60_000,
+    files: {
+      storage: e.FILE_STORAGE,
+      directory: e.FILE_STORAGE_DIR ?? join(e.DATA_DIR, 'files'),
+      limits: { maxFileBytes: e.FILE_MAX_BYTES, projectQuotaBytes: e.PROJECT_FILE_QUOTA_BYTES, maxFilesPerProject: e.PROJECT_FILE_MAX_COUNT },
+    },
   })
 }

@@ -10,4 +10,8 @@ export const serviceDefaults = Object.freeze({
   authCacheMs: 5000,
   requestTimeoutMs: 30_000,
   bodyLimit: 1024 * 1024,
+  /** Evidence files (docs/files.md): the largest one, and what a project may hold. */
+  maxFileBytes: 200 * 1024 * 1024,
+  projectQuotaBytes: 1024 * 1024 * 1024,
+  maxFilesPerProject: 1000,
 })

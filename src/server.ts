@@ -9,6 +9,7 @@ import { writeAdminToken } from './admin-token.js'
 import { createService } from './service.js'
 import { carryOutReplanRequests } from './engine/replan.js'
 import { recordCurrentVersions } from './domain/machine-versions.js'
+import { removeAbandonedUploads } from './domain/project-files.js'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel })
@@ -33,7 +34,7 @@ if (admin.token) {
 } else if (admin.created) {
   logger.info('ADMIN_TOKEN registered as an admin API token')
 }
-const { app, scheduler, dispatcher, migrations } = await createService({
+const { app, scheduler, dispatcher, migrations, files } = await createService({
   database,
   clock,
   logger,
@@ -51,7 +52,17 @@ const { app, scheduler, dispatcher, migrations } = await createService({
   trustProxy: config.trustProxy,
   webhookPolicy: config.webhookPolicy,
   webhookOutageMs: config.webhookOutageMs,
+  files: config.files,
 })
+
+// Uploads a killed process left half-written are removed at start and hourly (docs/files.md).
+const abandonedUploads = async () => {
+  const removed = await removeAbandonedUploads(database.db, Object.values(files.stores), new Date(Date.now() - 3_600_000))
+  if (removed) logger.info({ removed }, 'removed the staged bytes of uploads that never finished')
+}
+await abandonedUploads()
+const abandonedUploadSweep = setInterval(() => void abandonedUploads().catch((error: unknown) => logger.warn({ err: error }, 'could not remove abandoned uploads')), 3_600_000)
+abandonedUploadSweep.unref()
 
 /** The system's clock, or the sandbox's manual clock kept in the database (CLOCK_START only for a fresh one). */
 async function serviceClock(): Promise<Clock> {
@@ -73,6 +84,7 @@ let closing = false
 async function shutdown(signal: string) {
   if (closing) return
   closing = true
+  clearInterval(abandonedUploadSweep)
   logger.info({ signal }, 'shutting down')
   // Stop taking requests and firing timers, let what is in flight commit, then release the database.
   await app.close()

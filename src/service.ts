@@ -9,6 +9,9 @@ import { standardDefaults, type CalendarDefaults } from './calendar/year-calenda
 import { createScheduler } from './scheduler/scheduler.js'
 import { createDispatcher } from './webhooks/dispatcher.js'
 import { createMigrationRunner } from './engine/migration-runner.js'
+import { databaseStore } from './files/database-store.js'
+import { filesystemStore } from './files/filesystem-store.js'
+import type { EvidenceFiles, FileLimits } from './files/file-store.js'
 
 /** Wires engine, scheduler and HTTP app over one database; the server, tests and benchmarks share it. */
 export interface ServiceOptions {
@@ -39,6 +42,25 @@ export interface ServiceOptions {
   webhookOutageMs?: number
   /** The webhooks' clock: real time by default, whatever the business clock (tests move it). */
   deliveryClock?: Clock
+  /** Where evidence files' bytes go (the database by default) and their limits (docs/files.md). */
+  files?: { storage?: 'database' | 'filesystem'; directory?: string | undefined; limits?: Partial<FileLimits> }
+}
+
+function evidenceFiles(database: DatabaseHandle, options: ServiceOptions['files'] = {}): EvidenceFiles {
+  const stores: EvidenceFiles['stores'] = { database: databaseStore(database.db, database.kind) }
+  if (options.directory) stores.filesystem = filesystemStore(options.directory)
+  const storage = options.storage ?? 'database'
+  const store = stores[storage]
+  if (!store) throw new Error('the filesystem file store needs a directory (FILE_STORAGE_DIR)')
+  return {
+    store,
+    stores,
+    limits: {
+      maxFileBytes: options.limits?.maxFileBytes ?? serviceDefaults.maxFileBytes,
+      projectQuotaBytes: options.limits?.projectQuotaBytes ?? serviceDefaults.projectQuotaBytes,
+      maxFilesPerProject: options.limits?.maxFilesPerProject ?? serviceDefaults.maxFilesPerProject,
+    },
+  }
 }
 
 export async function createService(options: ServiceOptions) {
@@ -54,8 +76,9 @@ export async function createService(options: ServiceOptions) {
     ...(options.scheduler ?? { intervalMs: 1000, batchSize: 500 }),
   })
   const migrations = createMigrationRunner({ db: database.db, engine, logger, intervalMs: options.migrationIntervalMs ?? 1000 })
+  const files = evidenceFiles(database, options.files)
   const app = await buildApp(
-    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, migrations, calendarDefaults, webhookPolicy },
+    { db: database.db, databaseKind: database.kind, clock, engine, scheduler, migrations, calendarDefaults, webhookPolicy, files },
     {
       bodyLimit: options.bodyLimit ?? serviceDefaults.bodyLimit,
       logger: options.httpLogger ?? false,
@@ -79,5 +102,5 @@ export async function createService(options: ServiceOptions) {
     policy: webhookPolicy,
     ...(options.webhookOutageMs !== undefined ? { outageMs: options.webhookOutageMs } : {}),
   })
-  return { engine, scheduler, dispatcher, migrations, app }
+  return { engine, scheduler, dispatcher, migrations, app, files }
 }

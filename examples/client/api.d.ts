@@ -241,6 +241,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The evidence files a project holds, oldest first, with what they take of its quota */
+        get: operations["listProjectFiles"];
+        put?: never;
+        /** Upload an evidence file to the project (multipart part "file", or the raw body with ?name=); stored once per SHA-256, typed by its bytes: 19 kinds of images, PDF, Office and WPS documents */
+        post: operations["uploadProjectFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/files/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An evidence file’s bytes (Content-Disposition: attachment; ?disposition=inline for images and PDF) */
+        get: operations["getProjectFile"];
+        put?: never;
+        post?: never;
+        /** Take a file off the project, only while its history names it nowhere (409 FILE_REFERENCED once it does) */
+        delete: operations["deleteProjectFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/states": {
         parameters: {
             query?: never;
@@ -1245,6 +1281,8 @@ export interface components {
                 description: string;
                 /** Format: uri */
                 url?: string;
+                /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
+                file?: string;
             }[];
             /**
              * @description this entry finishes its plan item
@@ -1292,6 +1330,17 @@ export interface components {
                 planItemId: string;
                 reason: string;
             }[];
+            /**
+             * @description 附件: files uploaded to the project, each with what it is
+             * @default []
+             */
+            attachments: {
+                description: string;
+                /** Format: uri */
+                url?: string;
+                /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
+                file?: string;
+            }[];
         };
         /**
          * 验收组成员评分
@@ -1318,6 +1367,17 @@ export interface components {
                 comprehensiveBenefit: number;
                 replicability: number;
             };
+            /**
+             * @description 附件: files uploaded to the project, each with what it is
+             * @default []
+             */
+            attachments: {
+                description: string;
+                /** Format: uri */
+                url?: string;
+                /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
+                file?: string;
+            }[];
         };
         /**
          * 验收评定（定等级）
@@ -1419,6 +1479,17 @@ export interface components {
             description: string;
             /** Format: uri */
             url?: string;
+            /**
+             * @description 附件: files uploaded to the project, each with what it is
+             * @default []
+             */
+            attachments: {
+                description: string;
+                /** Format: uri */
+                url?: string;
+                /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
+                file?: string;
+            }[];
         };
         /**
          * 记录抽查情况
@@ -1545,7 +1616,7 @@ export interface components {
              * @description stable, machine-readable; each status’s codes are listed with it
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_UTF8" | "MALFORMED_URL" | "MALFORMED_REQUEST" | "INVALID_CONTENT_LENGTH" | "UNKNOWN_EVENT" | "INVALID_CURSOR" | "INVALID_IF_MATCH" | "INVALID_IDEMPOTENCY_KEY" | "BAD_REQUEST" | "TOKEN_MISSING" | "TOKEN_UNKNOWN" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "FORBIDDEN" | "SCHEDULER_ONLY" | "NOT_FOUND" | "PROJECT_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "HANDBOOK_VERSION_NOT_FOUND" | "SPOT_CHECK_NOT_FOUND" | "SYSTEM_NOT_FOUND" | "MACHINE_VERSION_NOT_FOUND" | "MIGRATION_NOT_FOUND" | "PRINCIPAL_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "EVENT_NOT_ALLOWED" | "VERSION_CONFLICT" | "ORGANIZATION_EXISTS" | "HANDBOOK_VERSION_EXISTS" | "MIGRATION_IN_PROGRESS" | "CONCURRENT_CHANGE" | "CLOCK_NOT_MANUAL" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENT_ANSWER_NOT_KEPT" | "BODY_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "RULE_FAILED" | "CALENDAR_OUT_OF_ORDER" | "CLOCK_BACKWARDS" | "MIGRATION_MAP_REFUSED" | "MIGRATION_REFUSED" | "IDEMPOTENCY_KEY_REUSED" | "WEBHOOK_URL_REFUSED" | "GRADING_INVALID" | "EMPTY_POPULATION" | "PROJECT_NOT_OF_ORGANIZATION" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "DATABASE_UNAVAILABLE";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_UTF8" | "MALFORMED_URL" | "MALFORMED_REQUEST" | "INVALID_CONTENT_LENGTH" | "UNKNOWN_EVENT" | "INVALID_CURSOR" | "INVALID_IF_MATCH" | "INVALID_IDEMPOTENCY_KEY" | "BAD_REQUEST" | "FILE_MISSING" | "UPLOAD_INCOMPLETE" | "TOKEN_MISSING" | "TOKEN_UNKNOWN" | "TOKEN_EXPIRED" | "TOKEN_REVOKED" | "FORBIDDEN" | "SCHEDULER_ONLY" | "NOT_FOUND" | "PROJECT_NOT_FOUND" | "ORGANIZATION_NOT_FOUND" | "HANDBOOK_VERSION_NOT_FOUND" | "SPOT_CHECK_NOT_FOUND" | "SYSTEM_NOT_FOUND" | "MACHINE_VERSION_NOT_FOUND" | "MIGRATION_NOT_FOUND" | "PRINCIPAL_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "FILE_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "EVENT_NOT_ALLOWED" | "VERSION_CONFLICT" | "ORGANIZATION_EXISTS" | "HANDBOOK_VERSION_EXISTS" | "MIGRATION_IN_PROGRESS" | "CONCURRENT_CHANGE" | "CLOCK_NOT_MANUAL" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENT_ANSWER_NOT_KEPT" | "FILE_REFERENCED" | "BODY_TOO_LARGE" | "FILE_TOO_LARGE" | "FILE_QUOTA_EXCEEDED" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "FILE_TYPE_REFUSED" | "RULE_FAILED" | "CALENDAR_OUT_OF_ORDER" | "CLOCK_BACKWARDS" | "MIGRATION_MAP_REFUSED" | "MIGRATION_REFUSED" | "IDEMPOTENCY_KEY_REUSED" | "WEBHOOK_URL_REFUSED" | "GRADING_INVALID" | "EMPTY_POPULATION" | "PROJECT_NOT_OF_ORGANIZATION" | "FILE_NOT_OF_PROJECT" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "DATABASE_UNAVAILABLE";
             message: string;
             requestId: string;
             details?: {
@@ -2114,6 +2185,21 @@ export interface components {
             establishedBy: string;
             establishedAt: string;
         };
+        ProjectFile: {
+            /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
+            sha256: string;
+            /** @description the name it was uploaded with */
+            name: string;
+            size: number;
+            /** @description detected from the bytes at upload */
+            contentType: string;
+            uploadedBy: string;
+            uploadedAt: string;
+            /** @description versions of the history naming it as evidence: while there is one it can never be removed */
+            referencedBy: number[];
+            /** @description where its bytes are read (GET) */
+            href: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2147,7 +2233,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2202,7 +2288,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2273,7 +2359,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2300,7 +2386,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2358,7 +2444,7 @@ export interface operations {
                     "application/json": components["schemas"]["MachineVersions"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +2471,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2446,7 +2532,7 @@ export interface operations {
                     "application/json": components["schemas"]["MachineDiff"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,7 +2559,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2536,7 +2622,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2617,7 +2703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Migration"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2644,7 +2730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2653,7 +2739,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2662,7 +2748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +2757,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2729,7 +2815,7 @@ export interface operations {
                     "application/json": components["schemas"]["Migration"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2756,7 +2842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2822,7 +2908,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2849,7 +2935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2913,7 +2999,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +3090,7 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3031,7 +3117,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3040,7 +3126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3049,7 +3135,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3058,7 +3144,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3116,7 +3202,7 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,7 +3229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3216,7 +3302,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3243,7 +3329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3297,7 +3383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3324,7 +3410,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3333,7 +3419,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3342,7 +3428,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3351,7 +3437,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3360,7 +3446,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3409,7 +3495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3436,7 +3522,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3503,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3530,7 +3616,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3539,7 +3625,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3548,7 +3634,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3566,7 +3652,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3575,7 +3661,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3626,7 +3712,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3653,7 +3739,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3664,6 +3750,446 @@ export interface operations {
             };
             /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached just now; nothing was written — DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listProjectFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ProjectFile"][];
+                        usage: {
+                            bytes: number;
+                            files: number;
+                            quotaBytes: number;
+                            maxFiles: number;
+                            maxFileBytes: number;
+                        };
+                    };
+                };
+            };
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token — TOKEN_MISSING, TOKEN_UNKNOWN, TOKEN_EXPIRED, TOKEN_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or scope may not do this (details says which may) — FORBIDDEN, SCHEDULER_ONLY */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached just now; nothing was written — DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadProjectFile: {
+        parameters: {
+            query?: {
+                /** @description the file’s name, for a raw body */
+                name?: string;
+            };
+            header?: {
+                /** @description a retry with the same key and body gets the first answer without the work being done twice (kept 48 hours, per token) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the project held these bytes already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectFile"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectFile"];
+                };
+            };
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token — TOKEN_MISSING, TOKEN_UNKNOWN, TOKEN_EXPIRED, TOKEN_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or scope may not do this (details says which may) — FORBIDDEN, SCHEDULER_ONLY */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached just now; nothing was written — DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProjectFile: {
+        parameters: {
+            query?: {
+                disposition?: "attachment" | "inline";
+            };
+            header?: never;
+            path: {
+                id: string;
+                /** @description the file’s SHA-256, 64 lowercase hex digits */
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file’s bytes, with its detected Content-Type and Content-Disposition: attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token — TOKEN_MISSING, TOKEN_UNKNOWN, TOKEN_EXPIRED, TOKEN_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or scope may not do this (details says which may) — FORBIDDEN, SCHEDULER_ONLY */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests, or too many failed authentications from the address — RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached just now; nothing was written — DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteProjectFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description the file’s SHA-256, 64 lowercase hex digits */
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token — TOKEN_MISSING, TOKEN_UNKNOWN, TOKEN_EXPIRED, TOKEN_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or scope may not do this (details says which may) — FORBIDDEN, SCHEDULER_ONLY */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a path parameter is longer than any this API takes — URI_TOO_LONG */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3718,7 +4244,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3785,7 +4311,7 @@ export interface operations {
                     "application/json": components["schemas"]["Calendar"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3812,7 +4338,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3914,7 +4440,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3941,7 +4467,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3950,7 +4476,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3959,7 +4485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,7 +4503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,7 +4512,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4043,7 +4569,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4070,7 +4596,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4136,7 +4662,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4163,7 +4689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4210,7 +4736,7 @@ export interface operations {
                     "application/json": components["schemas"]["Clock"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4296,7 +4822,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4323,7 +4849,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4332,7 +4858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4341,7 +4867,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4350,7 +4876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4359,7 +4885,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4408,7 +4934,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4507,7 +5033,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4534,7 +5060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4543,7 +5069,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4552,7 +5078,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4561,7 +5087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,7 +5096,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4636,7 +5162,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4663,7 +5189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4724,7 +5250,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4751,7 +5277,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5344,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4845,7 +5371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,7 +5380,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4863,7 +5389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4881,7 +5407,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,7 +5416,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4942,7 +5468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4969,7 +5495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5036,7 +5562,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5063,7 +5589,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,7 +5598,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5081,7 +5607,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5099,7 +5625,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5108,7 +5634,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5175,7 +5701,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5202,7 +5728,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5292,7 +5818,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5319,7 +5845,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5328,7 +5854,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5337,7 +5863,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5355,7 +5881,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5364,7 +5890,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5423,7 +5949,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5507,7 +6033,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5534,7 +6060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5594,7 +6120,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,7 +6206,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpotCheck"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5707,7 +6233,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5716,7 +6242,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5725,7 +6251,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5734,7 +6260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5743,7 +6269,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5818,7 +6344,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5845,7 +6371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5903,7 +6429,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5970,7 +6496,7 @@ export interface operations {
                     "application/json": components["schemas"]["TownSystem"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5997,7 +6523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6079,7 +6605,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6106,7 +6632,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6115,7 +6641,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6124,7 +6650,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6142,7 +6668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6151,7 +6677,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6204,7 +6730,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6231,7 +6757,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6348,7 +6874,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6375,7 +6901,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6384,7 +6910,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6393,7 +6919,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6402,7 +6928,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6411,7 +6937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6462,7 +6988,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6529,7 +7055,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +7190,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6691,7 +7217,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6700,7 +7226,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +7235,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6718,7 +7244,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6727,7 +7253,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6774,7 +7300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Principal"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6841,7 +7367,7 @@ export interface operations {
                     "application/json": components["schemas"]["Principal"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6868,7 +7394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6877,7 +7403,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6886,7 +7412,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6904,7 +7430,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6913,7 +7439,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6969,7 +7495,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7036,7 +7562,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7115,7 +7641,7 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7142,7 +7668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7151,7 +7677,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7160,7 +7686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7169,7 +7695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7178,7 +7704,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7227,7 +7753,7 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7254,7 +7780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7332,7 +7858,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7359,7 +7885,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7420,7 +7946,7 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7447,7 +7973,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7456,7 +7982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7465,7 +7991,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7483,7 +8009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7492,7 +8018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7546,7 +8072,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST */
+            /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7573,7 +8099,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, ROUTE_NOT_FOUND */
+            /** @description an unknown id, or one of another organization — NOT_FOUND, PROJECT_NOT_FOUND, ORGANIZATION_NOT_FOUND, HANDBOOK_VERSION_NOT_FOUND, SPOT_CHECK_NOT_FOUND, SYSTEM_NOT_FOUND, MACHINE_VERSION_NOT_FOUND, MIGRATION_NOT_FOUND, PRINCIPAL_NOT_FOUND, WEBHOOK_NOT_FOUND, FILE_NOT_FOUND, ROUTE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,7 +8108,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT */
+            /** @description the state, the version (If-Match) or another request is in the way — EVENT_NOT_ALLOWED, VERSION_CONFLICT, ORGANIZATION_EXISTS, HANDBOOK_VERSION_EXISTS, MIGRATION_IN_PROGRESS, CONCURRENT_CHANGE, CLOCK_NOT_MANUAL, IDEMPOTENCY_IN_PROGRESS, IDEMPOTENT_ANSWER_NOT_KEPT, FILE_REFERENCED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7591,7 +8117,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is over the size limit — BODY_TOO_LARGE */
+            /** @description the body is over the size limit — BODY_TOO_LARGE, FILE_TOO_LARGE, FILE_QUOTA_EXCEEDED */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7609,7 +8135,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE */
+            /** @description the body is not JSON in UTF-8 — UNSUPPORTED_MEDIA_TYPE, FILE_TYPE_REFUSED */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7618,7 +8144,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION */
+            /** @description a rule refused (details.rules names it) — RULE_FAILED, CALENDAR_OUT_OF_ORDER, CLOCK_BACKWARDS, MIGRATION_MAP_REFUSED, MIGRATION_REFUSED, IDEMPOTENCY_KEY_REUSED, WEBHOOK_URL_REFUSED, GRADING_INVALID, EMPTY_POPULATION, PROJECT_NOT_OF_ORGANIZATION, FILE_NOT_OF_PROJECT */
             422: {
                 headers: {
                     [name: string]: unknown;

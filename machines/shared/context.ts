@@ -55,6 +55,8 @@ export interface ProjectContext {
     summaryReport: string
     late: boolean
     explanations: Array<{ planItemId: string; reason: string }>
+    /** Absent on requests recorded before files could be attached. */
+    attachments?: Array<z.output<typeof evidence>>
     by: string
     at: string
   }>
@@ -65,6 +67,7 @@ export interface ProjectContext {
     form: EvaluationForm
     findings: string
     indicators: Record<IndicatorName, number>
+    attachments?: Array<z.output<typeof evidence>>
     by: string
     at: string
   }>
@@ -87,6 +90,7 @@ export interface ProjectContext {
     title: string
     description: string
     url: string | null
+    attachments?: Array<z.output<typeof evidence>>
     by: string
     at: string
   }>

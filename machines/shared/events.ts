@@ -59,10 +59,17 @@ export const planItem = z.strictObject({
 /** A link people will open from the console: http or https only (never javascript: or data:). */
 const webLink = z.url({ protocol: /^https?$/ }).max(2000).meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' }).optional()
 
+/** An evidence file the project holds, by the SHA-256 its upload answered (POST /api/v1/projects/{id}/files). */
+export const fileHash = z.string().regex(/^[0-9a-f]{64}$/, 'the file’s SHA-256, 64 lowercase hex digits').describe('an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files)')
+
 export const evidence = z.strictObject({
   description: text(1000),
   url: webLink,
+  file: fileHash.optional(),
 })
+
+/** Files kept with a record (a summary report, an assessment, a publicity record). */
+const attachments = z.array(evidence).max(50).default([]).describe('附件: files uploaded to the project, each with what it is')
 
 /** Payload schemas that do not depend on the project type. */
 const halfYear = z
@@ -106,6 +113,7 @@ export const commonPayloads = {
       .max(200)
       .default([])
       .describe('plan items not done, each with its reason'),
+    attachments,
   }),
   RECORD_ASSESSMENT: z.strictObject({
     assessor: text(100).describe('验收组成员'),
@@ -113,6 +121,7 @@ export const commonPayloads = {
     findings: text(5000),
     indicators: z.strictObject(Object.fromEntries(indicatorNames.map((i) => [i, score])) as Record<IndicatorName, typeof score>)
       .describe('the four indicators, 0–100 each'),
+    attachments,
   }),
   EVALUATE: z.strictObject({ comment: z.string().trim().max(5000).default('') }),
   PROPOSE_PROMOTION: z.strictObject({ rationale: text(5000).describe('推广价值') }),
@@ -131,6 +140,7 @@ export const commonPayloads = {
     title: text(200),
     description: z.string().trim().max(5000).default(''),
     url: webLink,
+    attachments,
   }),
   RECORD_SPOT_CHECK_FINDING: z.strictObject({
     spotCheckId: z.uuid(),

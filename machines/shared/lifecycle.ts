@@ -219,6 +219,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
         const request = {
           summaryReport: event.summaryReport,
           explanations: event.explanations,
+          attachments: event.attachments,
           late: params.late,
           by: event.actor,
           at: event.at,
@@ -233,6 +234,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           form: event.form,
           findings: event.findings,
           indicators: event.indicators,
+          attachments: event.attachments,
           by: event.actor,
           at: event.at,
         }
@@ -257,6 +259,7 @@ export function createProjectMachine(spec: ProjectMachineSpec) {
           title: event.title,
           description: event.description,
           url: event.url ?? null,
+          attachments: event.attachments,
           by: event.actor,
           at: event.at,
         }

@@ -17,6 +17,7 @@ import type { ServiceClockTable } from './tables/service-clock.js'
 import type { ReplanRequestTable } from './tables/replan-request.js'
 import type { MachineVersionTable } from './tables/machine-version.js'
 import type { MigrationOutcomeTable, MigrationTable } from './tables/migration.js'
+import type { FileChunkTable, FileReferenceTable, ProjectFileTable, StoredFileTable } from './tables/file.js'
 
 export interface Database {
   organization: OrganizationTable
@@ -44,6 +45,10 @@ export interface Database {
   machine_version: MachineVersionTable
   migration: MigrationTable
   migration_outcome: MigrationOutcomeTable
+  stored_file: StoredFileTable
+  file_chunk: FileChunkTable
+  project_file: ProjectFileTable
+  file_reference: FileReferenceTable
 }
 
 /** What repository functions take first: the database or a transaction. */

@@ -12,6 +12,7 @@ import { calendarYearsOf, loadProjectForEvent, type LoadedProject } from './load
 import { checkEvent, factSubject, planChecked, type PlannedTransition } from './plan.js'
 import { writeTransitionIfUnchanged, writeTransitions } from './write.js'
 import { fireDueTimersOfProject } from './sweep.js'
+import { assertFilesHeld, filesNamedBy } from '../domain/project-files.js'
 
 export interface SendOptions {
   actor: string
@@ -45,6 +46,12 @@ function passedDeadlines(loaded: LoadedProject, now: Date, raw: { type: string }
   return true
 }
 
+/**
+ * Does the event name evidence files? Then it is written under the project's row lock, which a
+ * file's removal takes too: the file it names is still the project's when its history names it.
+ */
+const namesFiles = (plan: PlannedTransition) => filesNamedBy(plan.event).length > 0
+
 /** Does the transition set a timer whose instant comes from a calendar (or an extension of it)? */
 const setsCalendarTimers = (plan: PlannedTransition) => plan.timers.some((op) => op.op === 'set')
 
@@ -58,6 +65,7 @@ async function planLoaded(
 ): Promise<PlannedTransition> {
   const checked = checkEvent(project, authorize(project, raw, sendOptions))
   assertExpectedVersion(project, sendOptions)
+  await assertFilesHeld(executor, project.id, filesNamedBy(checked.payload))
   const facts = await loadFacts(executor, factSubject(project, checked), checked.needs)
   return planChecked(project, checked, { now: engine.clock.now(), actor: sendOptions.actor, calendarOf, facts })
 }
@@ -126,7 +134,7 @@ async function sendIfUnchanged(
   const loaded = await loadProjectForEvent(executor, projectId, engine.calendarDefaults, { lock: false })
   if (passedDeadlines(loaded, engine.clock.now(), raw, sendOptions)) return DEADLINE_PASSED
   const plan = await planLoaded(engine, executor, loaded, raw, sendOptions)
-  if (setsCalendarTimers(plan)) return undefined
+  if (setsCalendarTimers(plan) || namesFiles(plan)) return undefined
   if (!(await writeTransitionIfUnchanged(executor, plan))) return undefined
   return { plan, timers: pendingTimersAfter(loaded.timers, plan) }
 }

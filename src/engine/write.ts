@@ -7,6 +7,8 @@ import type { ProjectHistoryTable } from '../db/tables/history.js'
 import type { TimerTable } from '../db/tables/timer.js'
 import type { TownSystemTable } from '../db/tables/system.js'
 import type { OutboxTable } from '../db/tables/outbox.js'
+import type { FileReferenceTable } from '../db/tables/file.js'
+import { filesNamedBy } from '../domain/project-files.js'
 import { collapseTimerOps, type TimerOp } from './effects.js'
 import type { PlannedTransition } from './plan.js'
 
@@ -74,6 +76,7 @@ const timerColumns: ColumnSqlTypes<TimerTable> = {
 const systemColumns: ColumnSqlTypes<TownSystemTable> = {
   id: 'uuid', title: 'text', content: 'text', effective_date: 'text', source_project_id: 'uuid', established_by: 'text', established_at: 'timestamptz',
 }
+const fileReferenceColumns: ColumnSqlTypes<FileReferenceTable> = { project_id: 'uuid', sha256: 'text', history_version: 'int' }
 const outboxColumns: ColumnSqlTypes<OutboxTable> = {
   project_id: 'uuid', organization_id: 'uuid', topic: 'text', payload: 'jsonb', created_at: 'timestamptz',
 }
@@ -175,6 +178,15 @@ async function writeChunk(db: Executor, chunk: readonly ProjectWrites[], ifUncha
   if (history.length) {
     const { names, source } = recordset(historyColumns, history)
     ctes.push(sql`history as (insert into project_history (${names}) select * from ${source} ${guard})`)
+  }
+
+  // The files each event names as evidence: kept for good from here on (a reference restricts their removal).
+  const references = chunk.flatMap((w) =>
+    w.plans.flatMap((p) => filesNamedBy(p.event).map((sha256): WrittenRow<FileReferenceTable> => ({ project_id: p.project.id, sha256, history_version: p.project.version }))),
+  )
+  if (references.length) {
+    const { names, source } = recordset(fileReferenceColumns, references)
+    ctes.push(sql`file_references as (insert into file_reference (${names}) select * from ${source} ${guard})`)
   }
 
   // Disjoint by construction (one final operation per key), as statements of one command must be.

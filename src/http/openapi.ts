@@ -16,6 +16,10 @@ declare module 'fastify' {
       body?: z.ZodType
       /** Other media types the 200 answer comes in, each with what it holds. */
       alsoAnswers?: Record<string, string>
+      /** The request body's media types, where it is not JSON (an upload). */
+      requestBody?: Record<string, { schema: Record<string, unknown> }>
+      /** The 200 answer is bytes, not JSON: what they are. */
+      binaryAnswer?: string
       /** Operations to follow from the answer (OpenAPI links), by the status they follow. */
       links?: Record<number, Record<string, { operationId: string; parameters: Record<string, string> }>>
     }
@@ -180,6 +184,11 @@ export const openapi = fp(async (app: FastifyInstance) => {
             ...Object.fromEntries(Object.entries(documented.alsoAnswers).map(([type, description]) => [type, { schema: { type: 'string', description } }])),
           },
         }
+      }
+      if (documented?.requestBody) out.schema.body = undefined
+      if (documented?.requestBody) (out.schema as Record<string, unknown>).requestBody = { required: true, content: documented.requestBody }
+      if (response && documented?.binaryAnswer) {
+        response[200] = { description: documented.binaryAnswer, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
       }
       for (const [status, links] of Object.entries(documented?.links ?? {})) {
         const answer = response?.[status]

@@ -7,6 +7,7 @@ import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/d
 import { pathTo, pathsOf } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { seedProgramme } from '../support/programme.js'
+import { multipartBody, pngBytes } from '../support/evidence-bytes.js'
 
 /** Foundation projects start on the current machine, which files declarations instead of reviewing them (docs/versions.md). */
 const foundationPathTo = pathsOf('foundation').pathTo
@@ -30,6 +31,8 @@ const town: Kind[] = ['admin', 'reviewer', 'assessor', 'sysRead', 'sysA']
 const adminAndSystems: Kind[] = ['admin', 'sysRead', 'sysA']
 const adminOnly: Kind[] = ['admin']
 const declarers: Kind[] = ['admin', 'orgA', 'sysWrite', 'sysA']
+/** Upload evidence files: those who send events carrying them (an assessor's assessment too). */
+const uploaders: Kind[] = ['admin', 'assessor', 'orgA', 'sysWrite', 'sysA']
 const feedReaders: Kind[] = ['admin', 'sysEvents', 'sysA', 'sysAEvents']
 
 interface Ids {
@@ -40,6 +43,8 @@ interface Ids {
   webhook: string
   principal: string
   migration: string
+  /** An evidence file the project holds. */
+  file: string
 }
 
 /** A route's request for the matrix. A write gets a body (or id) that fails validation: the access check comes first, so 403 vs 400 tells it. */
@@ -72,6 +77,11 @@ const matrix: Record<string, Row> = {
   // Every role may try; the machine's roles decide each event (checked below, event by event).
   'POST /api/v1/projects/:id/events': { allowed: all, request: (ids) => ({ method: 'POST', url: `/api/v1/projects/${ids.project}/events`, payload: {} }) },
   'GET /api/v1/projects/:id/history': { allowed: readers, request: (ids) => get(`/api/v1/projects/${ids.project}/history`) },
+  'POST /api/v1/projects/:id/files': { allowed: uploaders, request: (ids) => invalid('POST', `/api/v1/projects/${ids.project}/files`) },
+  'GET /api/v1/projects/:id/files': { allowed: readers, request: (ids) => get(`/api/v1/projects/${ids.project}/files`) },
+  'GET /api/v1/projects/:id/files/:sha256': { allowed: readers, request: (ids) => get(`/api/v1/projects/${ids.project}/files/${ids.file}`) },
+  // A file no project holds: the row tells 403 from 404 without taking the real one away.
+  'DELETE /api/v1/projects/:id/files/:sha256': { allowed: ['admin', 'orgA', 'sysWrite', 'sysA'], request: (ids) => ({ method: 'DELETE', url: `/api/v1/projects/${ids.project}/files/${'f'.repeat(64)}` }) },
   'GET /api/v1/stats/states': { allowed: town, request: () => get('/api/v1/stats/states?year=2026') },
   'GET /api/v1/calendars/:year': { allowed: all, request: () => get('/api/v1/calendars/2026') },
   'PUT /api/v1/calendars/:year': { allowed: adminOnly, request: () => invalid('PUT', '/api/v1/calendars/2026') },
@@ -154,9 +164,15 @@ describe.each(databaseKinds)('the authorization matrix on %s', (kind) => {
     const principal = (await api.ok('POST', '/api/v1/principals', { name: '某评审员', role: 'reviewer' })).id
     // A migration that selects nothing (no foundation project of 2099); never run here.
     const migration = (await api.ok('POST', '/api/v1/migrations', { type: 'foundation', fromVersion: 1, toVersion: 2, filter: { year: 2099 }, dryRun: false })).id
-    own = { org: orgA, project: projectA, spotCheck, system, webhook, principal, migration }
-    other = { org: orgB, project: projectB, spotCheck, system, webhook, principal, migration }
-    markersOfB = [orgB, '乙村党支部', projectB, implementingB, solidified]
+    const fileOf = async (project: string) => {
+      const form = multipartBody('file', '活动照片.png', 'image/png', pngBytes())
+      const response = await app.inject({ method: 'POST', url: `/api/v1/projects/${project}/files`, payload: form.body, headers: { 'content-type': form.contentType } })
+      expect(response.statusCode).toBe(201)
+      return response.json().sha256 as string
+    }
+    own = { org: orgA, project: projectA, spotCheck, system, webhook, principal, migration, file: await fileOf(projectA) }
+    other = { org: orgB, project: projectB, spotCheck, system, webhook, principal, migration, file: await fileOf(projectB) }
+    markersOfB = [orgB, '乙村党支部', projectB, implementingB, solidified, other.file]
 
     const make = async (name: string, role: 'reviewer' | 'assessor' | 'organization' | 'system', scopes?: Scope[], organizationId?: string) =>
       (await createPrincipal(database.db, { name, role, scopes, organizationId }, 'test', new Date())).token

@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import type { DatabaseHandle } from '../../src/db/connect.js'
 import { createPrincipal } from '../../src/domain/principals.js'
 import { ManualClock } from '../../src/engine/clock.js'
-import { createService } from '../../src/service.js'
+import { createService, type ServiceOptions } from '../../src/service.js'
 import { recordCurrentVersions } from '../../src/domain/machine-versions.js'
 import { parseAllowList } from '../../src/webhooks/destination.js'
 import type { TestDatabase } from './databases.js'
@@ -49,7 +49,7 @@ export async function authorizeTestApp(app: FastifyInstance, database: DatabaseH
 /** The real service on a test database, with a clock the test moves (scheduler not polling). */
 export async function createTestApp(
   database: TestDatabase,
-  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number; authFailuresPerMinute?: number } = {},
+  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number; authFailuresPerMinute?: number; files?: ServiceOptions['files'] } = {},
 ) {
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00.000Z')
   const service = await createService({
@@ -66,6 +66,7 @@ export async function createTestApp(
     deliveryClock: clock,
     ...(options.authCacheMs !== undefined ? { authCacheMs: options.authCacheMs } : {}),
     ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
+    ...(options.files ? { files: options.files } : {}),
   })
   await authorizeTestApp(service.app, database)
   // As the server does at start.
