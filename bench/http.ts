@@ -11,6 +11,7 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:http
  *   BENCH_PROJECTS=100000 BENCH_SECONDS=20 BENCH_CONNECTIONS=32 BENCH_POOL=10 BENCH_ROUNDS=3
  *   BENCH_ONLY=engine|bare     run one side only
+ *   BENCH_METRICS=1            the engine with its metrics counted (README "Metrics"; compare with a run without)
  *   BENCH_ROUTES=get|post      drive one route only
  *   BENCH_PROFILE=dir          write --cpu-prof profiles of each server into dir/engine, dir/bare
  *                              (the largest file is the main thread's; the other is tsx's loader)

@@ -42,6 +42,8 @@ import type { Scheduler } from './scheduler/scheduler.js'
 import type { DestinationPolicy } from './webhooks/destination.js'
 import type { EvidenceFiles } from './files/file-store.js'
 import { projectFileRoutes } from './http/routes/project-files.js'
+import { metricsHooks } from './http/metrics.js'
+import type { ServiceMetrics } from './metrics/service-metrics.js'
 
 export interface AppDeps {
   db: DB
@@ -74,6 +76,8 @@ export interface AppOptions {
   requestTimeoutMs?: number
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. */
   trustProxy?: boolean | string[]
+  /** The service's metrics, counted on every answer; `/metrics` on this app when a token is given. */
+  metrics?: { metrics: ServiceMetrics; token: string | undefined } | undefined
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/
@@ -111,6 +115,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions) {
   })
 
   await app.register(errorHandler)
+  if (options.metrics) await app.register(metricsHooks, options.metrics)
   await app.register(securityHeaders)
   if (options.corsOrigins?.length) await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['etag', 'location', 'x-request-id'] })
   // A clock shared with other processes (the sandbox's manual clock) is read once per request, before

@@ -41,6 +41,9 @@ const schema = z.object({
   FILE_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 40).default(serviceDefaults.maxFileBytes),
   PROJECT_FILE_QUOTA_BYTES: z.coerce.number().int().min(1).max(2 ** 50).default(serviceDefaults.projectQuotaBytes),
   PROJECT_FILE_MAX_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(serviceDefaults.maxFilesPerProject),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 })
 
 export type Config = Readonly<{
@@ -66,6 +69,8 @@ export type Config = Readonly<{
   webhookPolicy: DestinationPolicy
   webhookOutageMs: number
   files: { storage: 'database' | 'filesystem'; directory: string; limits: { maxFileBytes: number; projectQuotaBytes: number; maxFilesPerProject: number } }
+  /** Undefined when neither a metrics token nor a metrics port is configured: nothing is counted. */
+  metrics: { token: string | undefined; port: number | undefined; host: string } | undefined
 }>
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -114,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       directory: e.FILE_STORAGE_DIR ?? join(e.DATA_DIR, 'files'),
       limits: { maxFileBytes: e.FILE_MAX_BYTES, projectQuotaBytes: e.PROJECT_FILE_QUOTA_BYTES, maxFilesPerProject: e.PROJECT_FILE_MAX_COUNT },
     },
+    metrics: e.METRICS_TOKEN || e.METRICS_PORT ? { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST } : undefined,
   })
 }

@@ -10,6 +10,7 @@ import { createService } from './service.js'
 import { carryOutReplanRequests } from './engine/replan.js'
 import { recordCurrentVersions } from './domain/machine-versions.js'
 import { removeAbandonedUploads } from './domain/project-files.js'
+import { metricsServer } from './http/metrics.js'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel })
@@ -34,7 +35,7 @@ if (admin.token) {
 } else if (admin.created) {
   logger.info('ADMIN_TOKEN registered as an admin API token')
 }
-const { app, scheduler, dispatcher, migrations, files } = await createService({
+const { app, scheduler, dispatcher, migrations, files, metrics } = await createService({
   database,
   clock,
   logger,
@@ -53,6 +54,7 @@ const { app, scheduler, dispatcher, migrations, files } = await createService({
   webhookPolicy: config.webhookPolicy,
   webhookOutageMs: config.webhookOutageMs,
   files: config.files,
+  metrics: config.metrics && { token: config.metrics.token },
 })
 
 // Uploads a killed process left half-written are removed at start and hourly (docs/files.md).
@@ -88,6 +90,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down')
   // Stop taking requests and firing timers, let what is in flight commit, then release the database.
   await app.close()
+  metricsPort?.close()
   await scheduler.stop()
   await migrations.stop()
   await dispatcher.stop()
@@ -98,6 +101,8 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 await app.listen({ port: config.port, host: config.host })
+// The metrics on a port of their own, when configured: for a network only the scraper reaches.
+const metricsPort = metrics && config.metrics?.port ? metricsServer(metrics).listen(config.metrics.port, config.metrics.host) : undefined
 scheduler.start()
 migrations.start()
 dispatcher.start()

@@ -12,6 +12,7 @@ import { createMigrationRunner } from './engine/migration-runner.js'
 import { databaseStore } from './files/database-store.js'
 import { filesystemStore } from './files/filesystem-store.js'
 import type { EvidenceFiles, FileLimits } from './files/file-store.js'
+import { createServiceMetrics } from './metrics/service-metrics.js'
 
 /** Wires engine, scheduler and HTTP app over one database; the server, tests and benchmarks share it. */
 export interface ServiceOptions {
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   deliveryClock?: Clock
   /** Where evidence files' bytes go (the database by default) and their limits (docs/files.md). */
   files?: { storage?: 'database' | 'filesystem'; directory?: string | undefined; limits?: Partial<FileLimits> }
+  /** Count the service's metrics (README "Metrics"); `/metrics` on the app when a token is given. */
+  metrics?: { token?: string | undefined } | undefined
 }
 
 function evidenceFiles(database: DatabaseHandle, options: ServiceOptions['files'] = {}): EvidenceFiles {
@@ -67,7 +70,8 @@ export async function createService(options: ServiceOptions) {
   const { database, clock, logger } = options
   const calendarDefaults = options.calendarDefaults ?? standardDefaults
   const webhookPolicy = options.webhookPolicy ?? strictPolicy
-  const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? serviceDefaults.minReviews, calendarDefaults })
+  const metrics = options.metrics ? createServiceMetrics({ db: database.db, clock, poolStats: database.poolStats }) : undefined
+  const engine = createEngine({ db: database.db, clock, logger, minReviews: options.minReviews ?? serviceDefaults.minReviews, calendarDefaults, observer: metrics })
   const scheduler = createScheduler({
     db: database.db,
     engine,
@@ -90,6 +94,7 @@ export async function createService(options: ServiceOptions) {
       authCacheMs: options.authCacheMs ?? serviceDefaults.authCacheMs,
       ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
       checkResponses: options.checkResponses ?? false,
+      metrics: metrics && { metrics, token: options.metrics?.token },
     },
   )
   // A migration woken by a request polls on; closing the app stops it with the app's other work.
@@ -102,5 +107,5 @@ export async function createService(options: ServiceOptions) {
     policy: webhookPolicy,
     ...(options.webhookOutageMs !== undefined ? { outageMs: options.webhookOutageMs } : {}),
   })
-  return { engine, scheduler, dispatcher, migrations, app, files }
+  return { engine, scheduler, dispatcher, migrations, app, files, metrics }
 }

@@ -2,7 +2,7 @@
  * One server under load for bench:http, in a process of its own so the load generator does not
  * share its CPU time and `--cpu-prof` profiles only the server:
  *
- *   tsx bench/support/http-target.ts engine|bare   (env: DATABASE_URL, BENCH_SCHEMA, BENCH_POOL)
+ *   tsx bench/support/http-target.ts engine|bare   (env: DATABASE_URL, BENCH_SCHEMA, BENCH_POOL, BENCH_METRICS)
  *
  * Prints `{"url": …}` once listening; on SIGTERM closes, prints `{"peakRssMiB": …}` and exits.
  */
@@ -24,7 +24,9 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 
 async function engineServer() {
   const database = connectPostgres(connectionString, { searchPath: schema, max: poolSize })
-  const service = await createService({ database, clock: systemClock, logger: pino({ level: 'silent' }), rateLimitPerMinute: 1e9 })
+  // BENCH_METRICS=1: with the metrics counted on every request, as with METRICS_TOKEN (their cost, README "Metrics").
+  const metrics = process.env.BENCH_METRICS === '1' ? { token: 'djf_bench_metrics_token_0123456789' } : undefined
+  const service = await createService({ database, clock: systemClock, logger: pino({ level: 'silent' }), rateLimitPerMinute: 1e9, metrics })
   // As the server runs: the dispatcher's tick numbers the feed every second, part of what each event costs.
   if (process.env.BENCH_BACKGROUND !== '0') service.dispatcher.start()
   return { app: service.app, close: async () => (await service.app.close(), await service.dispatcher.stop(), await database.close()) }

@@ -12,6 +12,14 @@ export interface DatabaseHandle {
   db: Kysely<Database>
   kind: DatabaseKind
   close: () => Promise<void>
+  /** The connection pool's state (PostgreSQL; PGlite is one embedded connection). */
+  poolStats?: () => PoolStats
+}
+
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
 }
 
 // int8 (bigserial ids, count(*)) stays a string: JavaScript numbers cannot hold every int8.
@@ -37,7 +45,7 @@ export function connectPostgres(
     prepareMarkedStatements(client)
   })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, kind: 'postgres', close: () => db.destroy() }
+  return { db, kind: 'postgres', close: () => db.destroy(), poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) }
 }
 
 /**

@@ -22,6 +22,14 @@ export interface EngineOptions {
   /** Reviews needed before approval (R8); fixed into each project when it starts. */
   minReviews: number
   calendarDefaults: CalendarDefaults
+  /** Told of every transition written and every batch of timers fired (the service's metrics). */
+  observer?: EngineObserver | undefined
+}
+
+export interface EngineObserver {
+  transition(type: string, event: string): void
+  /** Each claimed timer's lag behind its due time (seconds, on the service clock), and how many of them the machine refused. */
+  timersFired(lagSeconds: readonly number[], skipped: number): void
 }
 
 /** What every part of the engine works with. */
@@ -34,6 +42,7 @@ export function createEngine(options: EngineOptions) {
     ...options,
     logTransitions(plans) {
       for (const p of plans) {
+        options.observer?.transition(p.project.type, p.event.type)
         options.logger.info(
           { projectId: p.project.id, from: p.from, event: p.event.type, to: p.to, actor: p.actor, version: p.project.version },
           'transition',

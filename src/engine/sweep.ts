@@ -27,9 +27,9 @@ export interface FireResult {
 export async function fireDueTimers(engine: EngineContext, limit: number): Promise<FireResult> {
   const { db, clock, calendarDefaults, logger } = engine
   const now = clock.now()
-  const { plans, result } = await db.transaction().execute(async (trx) => {
+  const { plans, result, dueAt } = await db.transaction().execute(async (trx) => {
     const projects = await claimDueProjects(trx, now, limit)
-    if (projects.length === 0) return { plans: [], result: { claimed: 0, fired: 0, skipped: 0 } }
+    if (projects.length === 0) return { plans: [], result: { claimed: 0, fired: 0, skipped: 0 }, dueAt: [] }
     const timers = await dueTimersOf(trx, projects.map((p) => p.id), now)
     const years = projects.flatMap(calendarYearsOf)
     // Firings set the next deadlines (the second half-year's report…) from the calendar: held as read until commit.
@@ -38,9 +38,10 @@ export async function fireDueTimers(engine: EngineContext, limit: number): Promi
     const queue = timers.map(dueTimerOf)
     const { planned, consumed, skipped } = await planDueTimers(trx, projects, queue, { now, calendarOf, logger, maxSteps: limit * 10 })
     await writeTransitions(trx, planned, { consumedTimers: consumed })
-    return { plans: planned, result: { claimed: consumed.length, fired: planned.length, skipped } }
+    return { plans: planned, result: { claimed: consumed.length, fired: planned.length, skipped }, dueAt: timers.map((t) => t.due_at) }
   })
   engine.logTransitions(plans)
+  if (dueAt.length) engine.observer?.timersFired(dueAt.map((due) => (now.getTime() - due.getTime()) / 1000), result.skipped)
   return result
 }
 

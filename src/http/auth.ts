@@ -16,8 +16,11 @@ declare module 'fastify' {
   }
 }
 
-/** Paths anyone may reach: liveness, the API's documentation, and the console's pages (its API calls carry a token). */
-const livenessAndSpec = /^\/(?:health|openapi\.json)(?:\?|$)/
+/**
+ * Paths anyone may reach: liveness, the API's documentation, and the console's pages (its API
+ * calls carry a token); /metrics checks a token of its own, never an API token (http/metrics.ts).
+ */
+const livenessAndSpec = /^\/(?:health|openapi\.json|metrics)(?:\?|$)/
 const publicPath = (url: string) => pagePath.test(url) || livenessAndSpec.test(url)
 const bearer = /^Bearer\s+(\S+)$/i
 

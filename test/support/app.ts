@@ -49,7 +49,7 @@ export async function authorizeTestApp(app: FastifyInstance, database: DatabaseH
 /** The real service on a test database, with a clock the test moves (scheduler not polling). */
 export async function createTestApp(
   database: TestDatabase,
-  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number; authFailuresPerMinute?: number; files?: ServiceOptions['files'] } = {},
+  options: { bodyLimit?: number; start?: string; batchSize?: number; authCacheMs?: number; authCacheClock?: () => number; authFailuresPerMinute?: number; files?: ServiceOptions['files']; metrics?: ServiceOptions['metrics'] } = {},
 ) {
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00.000Z')
   const service = await createService({
@@ -67,6 +67,7 @@ export async function createTestApp(
     ...(options.authCacheMs !== undefined ? { authCacheMs: options.authCacheMs } : {}),
     ...(options.authCacheClock ? { authCacheClock: options.authCacheClock } : {}),
     ...(options.files ? { files: options.files } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   })
   await authorizeTestApp(service.app, database)
   // As the server does at start.
