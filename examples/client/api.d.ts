@@ -614,7 +614,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Year-end report per organization and project, with totals (a bound token: its organization’s); ?format=csv or Accept: text/csv for a spreadsheet */
+        /** Year-end report per organization and project, with totals (a bound token: its organization’s); ?format=xlsx or ?format=csv (or Accept) for Excel and WPS */
         get: operations["getAnnualReport"];
         put?: never;
         post?: never;
@@ -6970,7 +6970,7 @@ export interface operations {
         parameters: {
             query: {
                 year: number;
-                format?: "json" | "csv";
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -6986,6 +6986,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AnnualReport"];
                     "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description malformed JSON, URL or text, or a schema violation (details.fields names them) — VALIDATION_FAILED, MALFORMED_JSON, INVALID_UTF8, MALFORMED_URL, MALFORMED_REQUEST, INVALID_CONTENT_LENGTH, UNKNOWN_EVENT, INVALID_CURSOR, INVALID_IF_MATCH, INVALID_IDEMPOTENCY_KEY, BAD_REQUEST, FILE_MISSING, UPLOAD_INCOMPLETE */

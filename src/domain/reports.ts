@@ -93,7 +93,8 @@ export const csvCell = (value: unknown) => {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-const ratingLabels: Record<string, string> = { good: '好', fair: '一般', poor: '差' }
+/** A spot check's rating in words (R12). */
+export const ratingLabels: Record<string, string> = { good: '好', fair: '一般', poor: '差' }
 
 /** One row per project (an organization without projects still gets a row); UTF-8 with BOM so Excel reads Chinese. */
 export function annualReportCsv(report: AnnualReport): string {

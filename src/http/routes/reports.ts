@@ -4,6 +4,7 @@ import type { AppDeps } from '../../app.js'
 import { confinedTo } from '../../domain/access.js'
 import { principalOf } from '../auth.js'
 import { annualReport, annualReportCsv } from '../../domain/reports.js'
+import { annualReportWorkbook, xlsxType } from '../../domain/annual-report-workbook.js'
 import { programmeYearParam } from '../schemas.js'
 import { grades, organizationCategories, projectTypes } from '../../../machines/index.js'
 import { indicatorNames } from '../../../machines/shared/events.js'
@@ -48,21 +49,36 @@ export const reportRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   app.get(
     '/reports/annual',
     {
-      config: { access: { roles: ['admin', 'system'], scope: 'projects:read' }, documented: { alsoAnswers: { 'text/csv': 'with ?format=csv or Accept: text/csv: one row per project, UTF-8 with a byte-order mark, for Excel and WPS' } } },
+      config: {
+        access: { roles: ['admin', 'system'], scope: 'projects:read' },
+        documented: {
+          alsoAnswers: {
+            'text/csv': 'with ?format=csv or Accept: text/csv: one row per project, UTF-8 with a byte-order mark, for Excel and WPS',
+            [xlsxType]: 'with ?format=xlsx or Accept: the workbook type: sheets 组织情况 (organizations), 项目情况 (projects) and 汇总 (totals), Chinese headers, numbers and dates typed',
+          },
+        },
+      },
       schema: { operationId: 'getAnnualReport',
         tags: ['programme'],
-        summary: 'Year-end report per organization and project, with totals (a bound token: its organization’s); ?format=csv or Accept: text/csv for a spreadsheet',
+        summary: 'Year-end report per organization and project, with totals (a bound token: its organization’s); ?format=xlsx or ?format=csv (or Accept) for Excel and WPS',
         querystring: z.object({
           year: programmeYearParam(),
-          format: z.enum(['json', 'csv']).optional(),
+          format: z.enum(['json', 'csv', 'xlsx']).optional(),
         }),
         response: { 200: annualReportView },
       },
     },
     async (request, reply) => {
       const report = await annualReport(deps.db, request.query.year, confinedTo(principalOf(request)) ?? undefined)
-      const wantsCsv = request.query.format === 'csv' || (!request.query.format && /text\/csv/.test(request.headers.accept ?? ''))
-      if (wantsCsv) {
+      const accept = request.headers.accept ?? ''
+      const format = request.query.format ?? (accept.includes(xlsxType) ? 'xlsx' : /text\/csv/.test(accept) ? 'csv' : 'json')
+      if (format === 'xlsx') {
+        return reply
+          .type(xlsxType)
+          .header('content-disposition', `attachment; filename="annual-report-${request.query.year}.xlsx"`)
+          .send((await annualReportWorkbook(report)) as never)
+      }
+      if (format === 'csv') {
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="annual-report-${request.query.year}.csv"`)
