@@ -3886,7 +3886,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description one file; its filename is kept
+                     */
+                    file: string;
+                };
+                "application/octet-stream": string;
+            };
+        };
         responses: {
             /** @description the project held these bytes already */
             200: {

@@ -181,12 +181,13 @@ export const openapi = fp(async (app: FastifyInstance) => {
           description: (json.description as string | undefined) ?? 'OK',
           content: {
             'application/json': { schema: json },
-            ...Object.fromEntries(Object.entries(documented.alsoAnswers).map(([type, description]) => [type, { schema: { type: 'string', description } }])),
+            // Text is a string; anything else (a workbook) is bytes.
+            ...Object.fromEntries(Object.entries(documented.alsoAnswers).map(([type, description]) => [type, { schema: { type: 'string', ...(type.startsWith('text/') ? {} : { format: 'binary' }), description } }])),
           },
         }
       }
-      if (documented?.requestBody) out.schema.body = undefined
-      if (documented?.requestBody) (out.schema as Record<string, unknown>).requestBody = { required: true, content: documented.requestBody }
+      // @fastify/swagger writes a body given as `content` by media type as it stands.
+      if (documented?.requestBody) out.schema.body = { required: true, content: documented.requestBody }
       if (response && documented?.binaryAnswer) {
         response[200] = { description: documented.binaryAnswer, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
       }

@@ -107,8 +107,15 @@ describe('the OpenAPI document', () => {
     }
   })
 
-  it('documents the CSV and Mermaid answers beside JSON', () => {
-    expect(Object.keys(doc.paths['/api/v1/reports/annual']!.get!.responses['200']!.content!)).toEqual(['application/json', 'text/csv'])
+  it('documents the CSV, workbook and Mermaid answers beside JSON, and a file upload’s and download’s bytes', () => {
+    const report = doc.paths['/api/v1/reports/annual']!.get!.responses['200']!.content!
+    expect(Object.keys(report)).toEqual(['application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'])
+    expect((report['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] as any).schema.format).toBe('binary')
+    const upload = (doc.paths['/api/v1/projects/{id}/files'] as any).post
+    expect(Object.keys(upload.requestBody.content)).toEqual(['multipart/form-data', 'application/octet-stream'])
+    expect(upload.requestBody.content['multipart/form-data'].schema.properties.file.format).toBe('binary')
+    const download = (doc.paths['/api/v1/projects/{id}/files/{sha256}'] as any).get.responses['200'].content
+    expect(download['application/octet-stream'].schema.format).toBe('binary')
     expect(Object.keys(doc.paths['/api/v1/machines/{type}']!.get!.responses['200']!.content!)).toEqual(['application/json', 'text/plain'])
   })
 
