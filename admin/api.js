@@ -36,6 +36,16 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   return data
 }
 
+/** Saves a file the API serves (an evidence file) under its name: fetched with the token, handed to the browser as a download. */
+export async function download(path, name) {
+  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token.get() ?? ''}` } })
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null))
+  const url = URL.createObjectURL(await response.blob())
+  const link = Object.assign(document.createElement('a'), { href: url, download: name })
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 export const query = (params) => {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== false)
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : ''

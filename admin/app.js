@@ -4,6 +4,7 @@ import { api, ApiError, query, session, token } from './api.js'
 import { h, table } from './dom.js'
 import { label, lang, setLanguage, t } from './i18n.js'
 import { projectView, refusalView } from './project.js'
+import { acceptancePrint, declarationPrint } from './print.js'
 
 /** A project type's name: the console's translation if it has one, else the name its machine gives (a new type needs no console code). */
 const typeName = (type, machineLabel) => {
@@ -365,7 +366,9 @@ async function route() {
   main.setAttribute('aria-busy', 'true')
   show(h('p', { class: 'muted' }, t('loading')))
   try {
-    if (path.startsWith('/project/')) await projectView(path.split('/')[2], shown)
+    const printed = /^\/project\/([^/]+)\/print\/(declaration|acceptance)$/.exec(path)
+    if (printed) await (printed[2] === 'declaration' ? declarationPrint : acceptancePrint)(printed[1], shown)
+    else if (path.startsWith('/project/')) await projectView(path.split('/')[2], shown)
     else if (path === '/projects') await projectsView()
     else if (path === '/year') await yearView()
     else await machinesView()

@@ -2,6 +2,15 @@
 // machine definitions (zh-CN); in English the console shows their identifiers beside them.
 export const dictionary = {
   zh: {
+    'print.print': '打印', 'print.back': '返回项目', 'print.date': '日期：　　年　　月　　日', 'print.year': '年度', 'print.declaredAt': '申报日期',
+    'print.declarationTitle': '镇党建工作项目申报表', 'print.acceptanceTitle': '镇党建工作项目验收结果', 'print.organization': '党组织名称',
+    'print.category': '组织类别', 'print.type': '项目类型',
+    'print.organizationOpinion': '党组织意见', 'print.townOpinion': '镇党委组织科审核意见', 'print.secretarySigns': '党组织书记（签字）：',
+    'print.townSigns': '审核人（签字）：', 'print.seal': '（盖章）', 'print.round': '验收轮次', 'print.projectTitle': '项目名称',
+    'print.requestedAt': '申请验收日期', 'print.assessments': '验收组评分', 'print.form': '验收形式', 'print.assessor': '验收组成员',
+    'print.findings': '验收意见', 'print.conclusion': '验收结论', 'print.score': '综合得分', 'print.grade': '验收等级', 'print.comment': '评定意见',
+    'print.evaluatedAt': '评定日期', 'print.notEvaluated': '尚未评定。', 'print.groupSigns': '验收组成员签字', 'print.groupLeader': '验收组组长（签字）：',
+    'project.file': '下载文件', 'project.printDeclaration': '打印申报表', 'project.printAcceptance': '打印验收结果',
     brand: '基层党建项目化管理', 'nav.machines': '流程图', 'nav.projects': '项目', 'nav.year': '年度概览',
     year: '年度', logout: '退出', lang: 'English',
     'login.title': '管理员登录', 'login.hint': '请输入组织科的管理员令牌（API token）。', 'login.token': '令牌', 'login.submit': '登录',
@@ -70,6 +79,15 @@ export const dictionary = {
     'field.type': '项目类型', 'field.organizationId': '基层党组织', 'field.year': '年度', 'field.roundClosedAt': '轮次截止时间',
   },
   en: {
+    'print.print': 'Print', 'print.back': 'Back to the project', 'print.date': 'Date: ____ / __ / __', 'print.year': 'Year', 'print.declaredAt': 'Declared on',
+    'print.declarationTitle': 'Town Party-building project declaration form', 'print.acceptanceTitle': 'Town Party-building project acceptance result', 'print.organization': 'Party organization',
+    'print.category': 'Category', 'print.type': 'Project type',
+    'print.organizationOpinion': 'Opinion of the Party organization', 'print.townOpinion': 'Review by the town committee’s organization section', 'print.secretarySigns': 'Secretary (signature):',
+    'print.townSigns': 'Reviewer (signature):', 'print.seal': '(seal)', 'print.round': 'Acceptance round', 'print.projectTitle': 'Project title',
+    'print.requestedAt': 'Acceptance requested on', 'print.assessments': 'The acceptance group’s assessments', 'print.form': 'Form', 'print.assessor': 'Assessor',
+    'print.findings': 'Findings', 'print.conclusion': 'Conclusion', 'print.score': 'Weighted score', 'print.grade': 'Grade', 'print.comment': 'Comment',
+    'print.evaluatedAt': 'Evaluated on', 'print.notEvaluated': 'Not evaluated yet.', 'print.groupSigns': 'Signatures of the acceptance group', 'print.groupLeader': 'Group leader (signature):',
+    'project.file': 'Download the file', 'project.printDeclaration': 'Print the declaration form', 'project.printAcceptance': 'Print the acceptance result',
     brand: 'Party-building projects', 'nav.machines': 'Machines', 'nav.projects': 'Projects', 'nav.year': 'Year',
     year: 'Year', logout: 'Log out', lang: '中文',
     'login.title': 'Administrator login', 'login.hint': 'Enter the organization section’s admin API token.', 'login.token': 'Token',

@@ -1,6 +1,6 @@
 // One project's page: where it stands, everything recorded, and the events the signed-in role may
 // send now, each as a form generated from the machine's payload schema (docs/openapi.md).
-import { api, ApiError, query, session } from './api.js'
+import { api, ApiError, download, query, session } from './api.js'
 import { h, table as rowsTable } from './dom.js'
 import { payloadForm, shownValue } from './forms.js'
 import { fieldLabel, humanize, label, lang, optionLabel, t } from './i18n.js'
@@ -113,6 +113,10 @@ export async function projectView(id, show) {
   const indicators = (values) => (values ? Object.entries(values).map(([k, v]) => `${fieldLabel(k)} ${v}`).join(lang() === 'en' ? '; ' : '；') : '')
   const systems = c.promotion?.system ? (await api('/systems')).items.filter((s) => s.sourceProjectId === project.id) : []
   const rerender = () => projectView(id, show)
+  // An evidence entry: its description, its link, and the file it names (downloaded with the token).
+  const evidenceList = (items) => h('ul', { class: 'values' }, (items ?? []).map((e) => h('li', {},
+    e.url ? h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, e.description) : e.description,
+    e.file ? [' ', h('button', { type: 'button', class: 'link', 'data-file': e.file, onclick: () => download(`/projects/${project.id}/files/${e.file}`, e.description) }, t('project.file'))] : '')))
 
   show(
     h('p', {}, h('a', { href: `#/projects${query({ type: project.type, year: project.year })}` }, '← ', t('projects.title'))),
@@ -122,7 +126,10 @@ export async function projectView(id, show) {
         h('span', { class: `badge${project.stateTags.includes('overdue') ? ' warn' : ''}`, id: 'project-state', 'data-state': project.state }, stateName(project.state)), ' ',
         h('span', { class: 'badge' }, t(`phases.${project.phase}`)), ' ',
         h('span', { class: 'badge' }, optionLabel(project.type)), ' ',
-        h('span', { class: 'muted', id: 'project-version', 'data-version': project.version }, `${organization.name} · ${project.year} · ${t('version')} ${project.version}`))),
+        h('span', { class: 'muted', id: 'project-version', 'data-version': project.version }, `${organization.name} · ${project.year} · ${t('version')} ${project.version}`)),
+      h('p', { class: 'actions' },
+        h('a', { href: `#/project/${project.id}/print/declaration`, 'data-print-link': 'declaration' }, t('project.printDeclaration')),
+        (c.assessments ?? []).length ? h('a', { href: `#/project/${project.id}/print/acceptance`, 'data-print-link': 'acceptance' }, t('project.printAcceptance')) : '')),
     h('div', { class: 'grid' },
       actions(project, machine, rerender),
       card('project.timers', table([t('kind'), t('due')], project.timers.map((x) => [t(`timer.${x.kind}`), x.dueInShanghai])))),
@@ -137,14 +144,14 @@ export async function projectView(id, show) {
       plan.map((i) => [i.id, i.matter, i.target, i.owner?.name, i.responsibility, i.dueDate]))),
     card('project.ledger', table(['#', fieldLabel('planItemId'), t('date'), t('content'), t('evidence')], (c.ledger ?? []).map((l) => [
       l.id, l.planItemId ?? '', l.date, l.content,
-      h('ul', { class: 'values' }, (l.evidence ?? []).map((e) => h('li', {}, e.url ? h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, e.description) : e.description)))]))),
+      evidenceList(l.evidence)]))),
     h('div', { class: 'grid' },
       card('project.progress', table([t('period'), t('results'), t('problems'), t('late')], (c.progressReports ?? []).map((r) => [r.period, r.results, r.problems, t(r.late ? 'yes' : 'no')]))),
       card('project.guidance', table([t('period'), fieldLabel('guidance')], (c.meetingGuidance ?? []).map((g) => [g.period, g.guidance])))),
     card('project.requests', table([t('when'), fieldLabel('summaryReport'), fieldLabel('explanations')], (c.acceptanceRequests ?? []).map((r) => [
-      shanghai(r.at), r.summaryReport, joined(r.explanations.map((e) => `${e.planItemId}${lang() === 'en' ? ': ' : '：'}${e.reason}`))]))),
+      shanghai(r.at), [r.summaryReport, evidenceList(r.attachments)], joined(r.explanations.map((e) => `${e.planItemId}${lang() === 'en' ? ': ' : '：'}${e.reason}`))]))),
     card('project.assessments', table([t('form'), t('assessor'), t('indicators'), t('findings')], (c.assessments ?? []).map((a) => [
-      `${optionLabel(a.form)}${aside(round(a.round))}`, a.assessor, indicators(a.indicators), a.findings]))),
+      `${optionLabel(a.form)}${aside(round(a.round))}`, a.assessor, indicators(a.indicators), [a.findings, evidenceList(a.attachments)]]))),
     card('project.evaluations', table([t('score'), t('grade'), t('indicators'), t('comment'), t('when')], (c.evaluations ?? []).map((e) => [
       `${e.score}${aside(round(e.round))}`, h('span', { class: 'badge', 'data-grade': e.grade }, t(`grade.${e.grade}`)), indicators(e.indicators), e.comment, shanghai(e.at)]))),
     c.promotion
@@ -155,7 +162,7 @@ export async function projectView(id, show) {
                 systems.map((s) => h('p', {}, h('a', { href: `#/projects${query({ type: 'promotion', year: project.year })}`, 'data-system-id': s.id }, s.title))))
             : '')
       : '',
-    (c.publicity ?? []).length ? card('project.publicity', table([fieldLabel('kind'), t('date'), t('publicityTitle')], c.publicity.map((p) => [optionLabel(p.kind), p.date, p.title]))) : '',
+    (c.publicity ?? []).length ? card('project.publicity', table([fieldLabel('kind'), t('date'), t('publicityTitle')], c.publicity.map((p) => [optionLabel(p.kind), p.date, [p.title, evidenceList(p.attachments)]]))) : '',
     (c.spotChecks ?? []).length ? card('project.spotChecks', table([fieldLabel('rating'), t('findings')], c.spotChecks.map((s) => [optionLabel(s.rating), s.findings]))) : '',
     c.closure ? card('project.closure', h('p', {}, c.closure.note || '—', ' · ', shanghai(c.closure.at))) : '',
     card('project.history',
