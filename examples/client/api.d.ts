@@ -4026,7 +4026,7 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                /** @description the file’s SHA-256, 64 lowercase hex digits */
+                /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
                 sha256: string;
             };
             cookie?: never;
@@ -4113,7 +4113,7 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                /** @description the file’s SHA-256, 64 lowercase hex digits */
+                /** @description an uploaded file’s SHA-256 (POST /api/v1/projects/{id}/files) */
                 sha256: string;
             };
             cookie?: never;

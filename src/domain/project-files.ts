@@ -47,6 +47,8 @@ export async function holdReceivedFile(
       const held = await trx.selectFrom('project_file').selectAll().where('project_id', '=', file.projectId).where('sha256', '=', received.sha256).executeTakeFirst()
       if (held) return { file: held, created: false }
       const usage = await projectFileUsage(trx, file.projectId)
+      // Passed the quota while it arrived, and not a file the project holds: refused, nothing kept.
+      if (!received.staged) throw overQuota(limits.projectQuotaBytes - usage.bytes)
       if (usage.bytes + received.size > limits.projectQuotaBytes) throw overQuota(limits.projectQuotaBytes - usage.bytes)
       if (usage.files >= limits.maxFilesPerProject) {
         throw new Refusal(413, 'FILE_QUOTA_EXCEEDED', `a project may hold at most ${limits.maxFilesPerProject} files`, { maxFiles: limits.maxFilesPerProject })
@@ -56,11 +58,11 @@ export async function holdReceivedFile(
       if (stored) {
         await trx.updateTable('stored_file').set({ last_linked_at: file.at.toISOString() }).where('sha256', '=', received.sha256).execute()
       } else {
-        await received.staged.keep(trx, received.sha256)
+        await received.staged!.keep(trx, received.sha256)
         keptOurs = true
         await trx
           .insertInto('stored_file')
-          .values({ sha256: received.sha256, size: received.size, content_type: received.contentType, storage: store.kind, upload_id: received.staged.uploadId, last_linked_at: file.at.toISOString() })
+          .values({ sha256: received.sha256, size: received.size, content_type: received.contentType, storage: store.kind, upload_id: received.staged!.uploadId, last_linked_at: file.at.toISOString() })
           .execute()
       }
       const row = await trx
@@ -78,12 +80,12 @@ export async function holdReceivedFile(
         .executeTakeFirstOrThrow()
       return { file: row, created: true }
     })
-    if (!keptOurs) await received.staged.discard()
+    if (!keptOurs) await received.staged?.discard()
     return result
   } catch (error) {
     // Rolled back: nothing names the staged bytes. (A folder store's file already renamed to its
     // hash stays: the same bytes any later upload of that hash keeps there.)
-    if (!keptOurs) await received.staged.discard().catch(() => undefined)
+    if (!keptOurs) await received.staged?.discard().catch(() => undefined)
     throw error
   }
 }

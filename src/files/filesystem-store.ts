@@ -7,7 +7,7 @@ import type { FileStore, StagedUpload } from './file-store.js'
 /**
  * The bytes in a folder, one file per hash (`sha256/ab/abcdef…`), written first under `staging/`
  * and renamed into place once hashed: a file at its hash's path is always whole. The folder
- * must then be backed up with the database.
+ * must then be backed up with the database. Files and folders are this user's only (0600, 0700).
  */
 export function filesystemStore(root: string): FileStore {
   const staging = join(root, 'staging')
@@ -15,9 +15,9 @@ export function filesystemStore(root: string): FileStore {
   return {
     kind: 'filesystem',
     async begin(): Promise<StagedUpload> {
-      await mkdir(staging, { recursive: true })
+      await mkdir(staging, { recursive: true, mode: 0o700 })
       const path = join(staging, randomUUID())
-      const out: WriteStream = createWriteStream(path, { flags: 'wx' })
+      const out: WriteStream = createWriteStream(path, { flags: 'wx', mode: 0o600 })
       await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject))
       const closed = () => new Promise<void>((resolve, reject) => (out.closed ? resolve() : out.end((error?: Error | null) => (error ? reject(error) : resolve()))))
       return {
@@ -28,7 +28,7 @@ export function filesystemStore(root: string): FileStore {
           }),
         async keep(_db, sha256) {
           await closed()
-          await mkdir(join(root, 'sha256', sha256.slice(0, 2)), { recursive: true })
+          await mkdir(join(root, 'sha256', sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
           // Same hash, same bytes: renaming over a file already there changes nothing a reader can see.
           await rename(path, pathOf(sha256))
         },

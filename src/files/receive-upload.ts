@@ -9,7 +9,8 @@ export interface ReceivedFile {
   sha256: string
   size: number
   contentType: string
-  staged: StagedUpload
+  /** Null when the file passed the project's quota: read to its end and hashed, but nothing kept. */
+  staged: StagedUpload | null
 }
 
 export interface UploadLimits {
@@ -27,7 +28,9 @@ export const overQuota = (remainingQuotaBytes: number) =>
 /**
  * Streams an upload into the store: the type read from its first bytes, the hash and size counted
  * as the bytes pass, at most one chunk held at a time. A refusal or a broken stream (the client
- * went away mid-body) discards everything staged, so nothing of a failed upload stays.
+ * went away mid-body) discards everything staged, so nothing of a failed upload stays. A file
+ * passing the project's quota is discarded at once and only hashed on to its end: it may be one
+ * the project holds already (a retry), which is then the answer instead of a refusal.
  */
 export async function receiveUpload(body: Readable, name: string, store: FileStore, limits: UploadLimits): Promise<ReceivedFile> {
   const hash = createHash('sha256')
@@ -38,7 +41,7 @@ export async function receiveUpload(body: Readable, name: string, store: FileSto
   let staged: StagedUpload | undefined
   // Whether a failure is the store's (the database gone: its own answer) or the body's.
   let storing = false
-  const limit = Math.min(limits.maxFileBytes, limits.remainingQuotaBytes)
+  let pastQuota = false
 
   const detect = async () => {
     const head = Buffer.concat(pending, pendingBytes).subarray(0, DETECTION_BYTES)
@@ -50,6 +53,7 @@ export async function receiveUpload(body: Readable, name: string, store: FileSto
       })
     }
     contentType = detection.contentType
+    if (pastQuota) return
     storing = true
     staged = await store.begin()
     storing = false
@@ -59,27 +63,40 @@ export async function receiveUpload(body: Readable, name: string, store: FileSto
     const chunk = Buffer.concat(pending, pendingBytes)
     pending = []
     pendingBytes = 0
+    if (!staged) return
     storing = true
-    await staged!.write(chunk)
+    await staged.write(chunk)
     storing = false
   }
 
   try {
     for await (const piece of body as AsyncIterable<Buffer>) {
       size += piece.length
-      if (size > limit) throw size > limits.maxFileBytes ? tooLarge(limits.maxFileBytes) : overQuota(limits.remainingQuotaBytes)
+      if (size > limits.maxFileBytes) throw tooLarge(limits.maxFileBytes)
+      if (!pastQuota && size > limits.remainingQuotaBytes) {
+        pastQuota = true
+        storing = true
+        await staged?.discard()
+        storing = false
+        staged = undefined
+      }
       hash.update(piece)
       pending.push(piece)
       pendingBytes += piece.length
       if (!contentType && pendingBytes >= DETECTION_BYTES) await detect()
       if (contentType && pendingBytes >= CHUNK_BYTES) await flush()
+      // Counted, not kept: held no longer than detection needs.
+      if (pastQuota && contentType) {
+        pending = []
+        pendingBytes = 0
+      }
     }
     // A multipart part cut at its limit (the per-file one) ends without an error: busboy marks it instead.
     if ((body as { truncated?: boolean }).truncated) throw tooLarge(limits.maxFileBytes)
     if (size === 0) throw new Refusal(400, 'FILE_MISSING', 'the file is empty')
     if (!contentType) await detect()
     await flush()
-    return { sha256: hash.digest('hex'), size, contentType: contentType!, staged: staged! }
+    return { sha256: hash.digest('hex'), size, contentType: contentType!, staged: staged ?? null }
   } catch (error) {
     // What cannot be discarded now (the database gone) the abandoned-upload sweep removes later.
     await staged?.discard().catch(() => undefined)

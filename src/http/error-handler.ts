@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import findMyWay from 'find-my-way'
@@ -106,7 +106,19 @@ export function clientError(error: NodeJS.ErrnoException & { bytesParsed?: numbe
     ['x-request-id', requestId],
     ['connection', 'close'],
   ]
-  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
+  const refuse = () => {
+    if (!socket.destroyed && socket.writable) socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`)
+  }
+  // Bytes after a whole request (more than its Content-Length said) are a second, malformed one:
+  // the first is being served, and its answer goes out before this refusal — never lost behind
+  // it, as if what it did had been refused. (Node keeps the answer in flight as _httpMessage.)
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once('finish', refuse)
+    inFlight.once('close', refuse)
+    return
+  }
+  refuse()
 }
 
 const routeMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const

@@ -28,6 +28,8 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
   let app: FastifyInstance
   let files: EvidenceFiles
   let folder: string
+  /** Where the app listens, for the tests that need a real socket. */
+  let address: string
   let api: ReturnType<typeof client>
   let orgA: string
   let orgB: string
@@ -79,6 +81,7 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
     app = service.app
     files = service.files
     api = client(app)
+    address = await app.listen({ port: 0, host: '127.0.0.1' })
     orgA = await api.organization('证据村党支部')
     orgB = await api.organization('别村党支部')
     projectA = await api.project('innovation', orgA, 2026, pathTo.implementing)
@@ -92,6 +95,8 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
     tokens.sysRead = (await createPrincipal(database.db, { name: '只读系统', role: 'system', scopes: ['projects:read'] }, 'test', now)).token
   })
   afterAll(async () => {
+    // The raw sockets' connections (some left mid-request on purpose) do not hold the close up.
+    app?.server.closeAllConnections()
     await app?.close()
     await database?.drop()
     rmSync(folder, { recursive: true, force: true })
@@ -187,14 +192,25 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
     expect(over.json().code).toBe('FILE_QUOTA_EXCEEDED')
     expect(over.json().details.remainingBytes).toBe(limits.projectQuotaBytes - 2 * (limits.maxFileBytes - 10))
     expect(await footprint()).toEqual(kept)
+    // A retry of bytes the project holds is that file, full as the quota is (read to the end, then found).
+    const first = pdfBytes(limits.maxFileBytes - 10, Buffer.from('retry'))
+    const project2 = await api.project('innovation', orgA, 2026, pathTo.implementing)
+    expect((await upload(project2, first, { name: 'a.pdf' })).statusCode).toBe(201)
+    expect((await upload(project2, pdfBytes(limits.maxFileBytes - 10), { name: 'b.pdf' })).statusCode).toBe(201)
+    const full = await footprint()
+    for (const raw of [true, false]) {
+      const retry = await upload(project2, first, { name: 'a.pdf', raw })
+      expect(retry.statusCode, retry.body).toBe(200)
+      expect(retry.json().name).toBe('a.pdf')
+    }
+    expect(await footprint()).toEqual(full)
     const listed = await api.ok('GET', `/api/v1/projects/${project}/files`)
     expect(listed.usage).toMatchObject({ bytes: 2 * (limits.maxFileBytes - 10), files: 2, quotaBytes: limits.projectQuotaBytes })
   })
 
   it('keeps nothing of an upload cut off mid-body (the client went away)', async () => {
     const before = await footprint()
-    const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    try {
+    {
       const { port } = new URL(address)
       for (const raw of [true, false]) {
         const bytes = pdfBytes(200 * 1024)
@@ -230,8 +246,6 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
       expect(answer.status, answer.body).toBe(400)
       expect(JSON.parse(answer.body).code).toBe('UPLOAD_INCOMPLETE')
       expect(await footprint()).toEqual(before)
-    } finally {
-      await app.server.close()
     }
   })
 
@@ -265,8 +279,16 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
       const f = multipartBody('file', 'x.png', 'image/png', pngBytes())
       expect((await app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files`, payload: f.body, headers: { ...as(token), 'content-type': f.contentType } })).statusCode).toBe(403)
     }
-    const byAssessor = await upload(projectA, pngBytes(), { token: tokens.assessor })
-    expect(byAssessor.statusCode).toBe(201)
+    // An assessor uploads as one of the year's acceptance group, to a project awaiting its assessments.
+    const notYet = await upload(projectA, pngBytes(), { token: tokens.assessor })
+    expect(notYet.statusCode).toBe(403)
+    expect(notYet.json().details).toMatchObject({ inGroup: true, awaitingAssessment: false })
+    const assessing = await api.project('innovation', orgB, 2026, pathTo.acceptanceRequested)
+    expect((await upload(assessing, pngBytes(), { token: tokens.assessor })).statusCode).toBe(201)
+    const outsider = (await createPrincipal(database.db, { name: `局外人${storage}`, role: 'assessor' }, 'test', new Date())).token
+    const refused = await upload(assessing, pngBytes(), { token: outsider })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().details).toMatchObject({ inGroup: false })
   })
 
   it('records the hash in the ledger entry, and from then on the file can be neither removed nor rewritten', async () => {
@@ -347,5 +369,75 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
     expect(await footprint()).toEqual(before)
     const still = (await api.ok('GET', `/api/v1/projects/${projectA}/files`)).items
     for (const file of still) expect((await app.inject({ method: 'GET', url: file.href })).statusCode).toBe(200)
+  })
+
+  it('types a legacy container by the name each project gave it, and serves each project its own', async () => {
+    const ole = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(4096, 9), Buffer.from(storage)])
+    const asDoc = (await upload(projectA, ole, { name: 'report.doc' })).json()
+    const asXls = (await upload(projectA2, ole, { name: 'sheet.xls' })).json()
+    expect([asDoc.contentType, asXls.contentType]).toEqual(['application/msword', 'application/vnd.ms-excel'])
+    expect((await app.inject({ method: 'GET', url: asXls.href })).headers['content-type']).toBe('application/vnd.ms-excel')
+    expect((await app.inject({ method: 'GET', url: asDoc.href })).headers['content-type']).toBe('application/msword')
+  })
+
+  it('refuses names that read as another, or were not UTF-8, a form whose part is not the file, and hashes that are not hashes (400)', async () => {
+    for (const name of ['invoice\u202efdp.exe.doc', 'a\u2066b.png']) {
+      const response = await upload(projectA, pngBytes(), { name })
+      expect(response.statusCode, name).toBe(400)
+      expect(response.json().code).toBe('VALIDATION_FAILED')
+    }
+    // Bytes that are not UTF-8 in a multipart filename (a lone surrogate's encoding).
+    const form = multipartBody('file', 'PLACEHOLDER.png', 'image/png', pngBytes())
+    const body = Buffer.from(form.body.toString('latin1').replace('PLACEHOLDER', 'a\xed\xa0\x80'), 'latin1')
+    const invalid = await app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files`, payload: body, headers: { 'content-type': form.contentType } })
+    expect(invalid.statusCode).toBe(400)
+    const boundary = 'fieldfirst'
+    const fieldFirst = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nx\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+      pngBytes(), Buffer.from(`\r\n--${boundary}--\r\n`),
+    ])
+    const withField = await app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files`, payload: fieldFirst, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    expect(withField.statusCode).toBe(400)
+    expect(withField.json().code).toBe('FILE_MISSING')
+    for (const hash of ['..%2F..%2Fetc%2Fpasswd', 'f'.repeat(63), 'g'.repeat(64), 'F'.repeat(64)]) {
+      const response = await app.inject({ method: 'GET', url: `/api/v1/projects/${projectA}/files/${hash}` })
+      expect(response.statusCode, hash).toBe(400)
+    }
+    const json = await app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files`, payload: { file: 'x' } })
+    expect(json.statusCode).toBe(415)
+    expect(json.json().message).toMatch(/multipart/)
+  })
+
+  it('refuses a multipart file over the limit the moment it passes it, and answers a whole upload before refusing bytes after it', async () => {
+    {
+      const port = Number(new URL(address).port)
+      const open = async () => {
+        const socket = connect(port, '127.0.0.1')
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+        let answer = ''
+        socket.on('data', (chunk) => (answer += chunk))
+        socket.on('error', () => undefined)
+        return { socket, answer: () => answer }
+      }
+      // Far more declared than sent: the answer cannot wait for the rest.
+      const big = multipartBody('file', 'big.pdf', 'application/pdf', pdfBytes(limits.maxFileBytes * 4))
+      const slow = await open()
+      slow.socket.write(`POST /api/v1/projects/${projectA2}/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.orgA}\r\nContent-Type: ${big.contentType}\r\nContent-Length: ${big.body.length}\r\n\r\n`)
+      slow.socket.write(big.body.subarray(0, limits.maxFileBytes + 64 * 1024))
+      await expect.poll(slow.answer, { timeout: 5000 }).toMatch(/^HTTP\/1\.1 413 /)
+      expect(slow.answer()).toContain('FILE_TOO_LARGE')
+      slow.socket.destroy()
+      // A whole upload, then bytes its Content-Length did not cover: its own answer (201) comes first.
+      const bytes = pngBytes()
+      const piped = await open()
+      piped.socket.write(Buffer.concat([
+        Buffer.from(`POST /api/v1/projects/${projectA2}/files?name=piped.png HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.orgA}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bytes.length}\r\n\r\n`),
+        bytes,
+        Buffer.from('GARBAGE NOT HTTP\r\n\r\n'),
+      ]))
+      await expect.poll(piped.answer, { timeout: 5000 }).toMatch(/HTTP\/1\.1 400 [\s\S]*MALFORMED_REQUEST/)
+      expect(piped.answer()).toMatch(/^HTTP\/1\.1 201 /)
+      piped.socket.destroy()
+    }
   })
 })

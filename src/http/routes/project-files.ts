@@ -5,12 +5,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import type { ProjectFileRow } from '../../db/tables/file.js'
-import { assertCanSee } from '../../domain/access.js'
+import { assertCanSee, forbidden } from '../../domain/access.js'
+import { groupMembers } from '../../domain/groups.js'
+import { acceptedEvents } from '../../../machines/index.js'
+import { definitionOf } from '../../engine/snapshot.js'
+import type { DB } from '../../db/database.js'
+import type { ProjectRow } from '../../db/tables/project.js'
 import { getProjectFile, holdReceivedFile, listProjectFiles, projectFileUsage, removeProjectFile, type ProjectFileView } from '../../domain/project-files.js'
 import { getProject } from '../../domain/projects.js'
 import { Refusal } from '../../errors.js'
 import { acceptedTypeList } from '../../files/accepted-types.js'
-import { receiveUpload } from '../../files/receive-upload.js'
+import { receiveUpload, tooLarge } from '../../files/receive-upload.js'
 import { fileHash } from '../../../machines/shared/events.js'
 import { principalOf, projectReaders } from '../auth.js'
 import { idParams } from '../schemas.js'
@@ -33,7 +38,7 @@ const projectFile = z
   })
   .meta({ id: 'ProjectFile' })
 
-const fileParams = idParams.extend({ sha256: z.string().max(64).describe('the file’s SHA-256, 64 lowercase hex digits') })
+const fileParams = idParams.extend({ sha256: fileHash })
 
 /** Who may upload: those who send events that carry files (ledger, summary, publicity; assessments). */
 const uploaders = { roles: ['admin', 'organization', 'assessor', 'system'], scope: 'projects:write' } as const
@@ -42,8 +47,9 @@ const uploaders = { roles: ['admin', 'organization', 'assessor', 'system'], scop
 function fileName(given: string | undefined): string {
   const base = (given ?? '').split(/[\\/]/).pop()!.trim()
   if (!base) return 'file'
-  if (/[\u0000-\u001f\u007f]/.test(base) || !base.isWellFormed() || base.length > 255) {
-    throw new Refusal(400, 'VALIDATION_FAILED', 'the file name holds control characters or lone surrogates, or is over 255 characters', {
+  // U+FFFD is what bytes that are not UTF-8 became (a multipart filename); bidirectional controls make a name read as another (`invoice\u202Efdp.exe`).
+  if (/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffd]/.test(base) || !base.isWellFormed() || base.length > 255) {
+    throw new Refusal(400, 'VALIDATION_FAILED', 'the file name holds control or bidirectional characters, bytes that are not UTF-8 or lone surrogates, or is over 255 characters', {
       fields: [{ path: 'name', message: 'a name of at most 255 characters, without control characters' }],
     })
   }
@@ -70,16 +76,60 @@ function contentDisposition(name: string, inline: boolean): string {
 /** The upload's bytes and name: one multipart part named `file`, or the raw body with `?name=`. */
 async function uploadedBody(request: FastifyRequest, maxFileBytes: number): Promise<{ stream: Readable; name: string | undefined }> {
   if (request.isMultipart()) {
-    const part = await request.file({ limits: { fileSize: maxFileBytes, files: 1, fields: 0, parts: 1 } }).catch((error: Error) => {
+    const missing = () => new Refusal(400, 'FILE_MISSING', 'send the file as the form’s one part, named "file" and with a filename')
+    const part = await request.file({ limits: { fileSize: maxFileBytes, files: 1, fields: 0, parts: 1 } }).catch((error: Error & { code?: string }) => {
+      // A text field, or a part without a filename, where the file should be.
+      if (error.code === 'FST_FIELDS_LIMIT' || error.code === 'FST_PARTS_LIMIT') throw missing()
       throw new Refusal(400, 'UPLOAD_INCOMPLETE', `the multipart form could not be read: ${error.message}`)
     })
-    if (!part || part.fieldname !== 'file') throw new Refusal(400, 'FILE_MISSING', 'send the file as the form’s part named "file"')
-    return { stream: part.file, name: part.filename }
+    if (!part || part.fieldname !== 'file') throw missing()
+    // Refused the moment the part passes the limit, not once the rest of the body has arrived.
+    part.file.once('limit', () => part.file.destroy(tooLarge(maxFileBytes)))
+    return { stream: whileConnected(request, part.file), name: part.filename }
   }
   if (!(request.body instanceof Stream)) {
     throw new Refusal(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the file as multipart/form-data (a part named "file") or as application/octet-stream')
   }
-  return { stream: request.body as Readable, name: (request.query as { name?: string }).name }
+  return { stream: whileConnected(request, request.body as Readable), name: (request.query as { name?: string }).name }
+}
+
+/**
+ * The upload's stream, ended with an error if the connection closes before the whole body came:
+ * a body whose client has hung up does not always say so (Node keeps the half-closed socket open for
+ * the answer), and would wait for bytes that never come until the request times out.
+ */
+function whileConnected(request: FastifyRequest, stream: Readable): Readable {
+  const gone = () => {
+    if (!request.raw.complete) stream.destroy(new Error('the connection closed before the whole body arrived'))
+  }
+  const socket = request.raw.socket
+  if (socket.destroyed || socket.readableEnded) gone()
+  else {
+    // 'end': the client is done sending (the server keeps a half-closed socket open for its answer).
+    socket.once('end', gone)
+    socket.once('close', gone)
+    stream.once('close', () => {
+      socket.off('end', gone)
+      socket.off('close', gone)
+    })
+  }
+  return stream
+}
+
+/**
+ * An assessor's files are an assessment's attachments: a member of the project's year's acceptance
+ * group, uploading while the project awaits the group's assessments (its state takes RECORD_ASSESSMENT).
+ */
+async function assertAssessing(db: DB, name: string, project: ProjectRow) {
+  const members = await groupMembers(db, project.year, 'acceptance')
+  const assessing = acceptedEvents(definitionOf(project), project.state).includes('RECORD_ASSESSMENT')
+  if (!members.includes(name) || !assessing) {
+    throw forbidden('an assessor uploads to a project the year’s acceptance group is assessing, as one of the group', {
+      role: 'assessor',
+      inGroup: members.includes(name),
+      awaitingAssessment: assessing,
+    })
+  }
 }
 
 const uploadDocument = {
@@ -113,6 +163,7 @@ export const projectFileRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async
       const principal = principalOf(request)
       const project = await getProject(deps.db, request.params.id)
       assertCanSee(principal, project)
+      if (principal.role === 'assessor') await assertAssessing(deps.db, principal.name, project)
       const usage = await projectFileUsage(deps.db, project.id)
       const { stream, name } = await uploadedBody(request, limits.maxFileBytes)
       const named = fileName(name)
@@ -173,9 +224,10 @@ export const projectFileRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async
       const { file, stored } = await getProjectFile(deps.db, project.id, request.params.sha256)
       const store = deps.files.stores[stored.storage]
       if (!store) throw new Refusal(503, 'DATABASE_UNAVAILABLE', `this process cannot read the ${stored.storage} file store`)
-      const viewable = /^image\/|^application\/pdf$/.test(stored.content_type)
+      // The project's own file's type: the legacy Office/WPS container is typed by the name each project gave it.
+      const viewable = /^image\/|^application\/pdf$/.test(file.content_type)
       return reply
-        .header('content-type', stored.content_type)
+        .header('content-type', file.content_type)
         .header('content-length', String(stored.size))
         .header('content-disposition', contentDisposition(file.name, viewable && request.query.disposition === 'inline'))
         .header('x-content-type-options', 'nosniff')
