@@ -46,6 +46,16 @@ export async function download(path, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000)
 }
 
+/** Uploads a file to a project (multipart, as a form would); resolves to its SHA-256. */
+export async function uploadFile(projectId, file) {
+  const body = new FormData()
+  body.append('file', file, file.name)
+  const response = await fetch(`${base}/projects/${projectId}/files`, { method: 'POST', headers: { authorization: `Bearer ${token.get() ?? ''}` }, body })
+  const data = await response.json().catch(() => null)
+  if (!response.ok) throw new ApiError(response.status, data)
+  return data.sha256
+}
+
 export const query = (params) => {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== false)
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : ''

@@ -20,7 +20,7 @@ function simplified(schema) {
  * Renders `schema` at `path` with `value`; returns the node and a reader giving the value the form
  * holds now (undefined for an empty optional field). `fixed` holds values the console fills itself.
  */
-function field(schema, path, name, value, required, fixed) {
+function field(schema, path, name, value, required, fixed, upload) {
   schema = simplified(schema)
   const id = `f-${path.replace(/\W/g, '-')}`
   const title = fieldLabel(name, schema)
@@ -32,7 +32,7 @@ function field(schema, path, name, value, required, fixed) {
   if (schema.type === 'object' && schema.properties) {
     const requiredNames = new Set(schema.required ?? [])
     const parts = Object.entries(schema.properties).map(([key, property]) =>
-      field(property, path ? `${path}.${key}` : key, key, value?.[key], requiredNames.has(key), fixed))
+      field(property, path ? `${path}.${key}` : key, key, value?.[key], requiredNames.has(key), fixed, upload))
     const node = path ? h('fieldset', { 'data-path': path }, h('legend', {}, title, mark), parts.map((p) => p.node)) : h('div', {}, parts.map((p) => p.node))
     return {
       node,
@@ -52,7 +52,7 @@ function field(schema, path, name, value, required, fixed) {
     const add = (rowValue) => {
       const index = rows.length
       // A row left empty is no row: it is not sent (a draft saved with its blank rows is still a draft).
-      const part = field(schema.items ?? { type: 'string' }, `${path}.${index}`, name, rowValue, false, fixed)
+      const part = field(schema.items ?? { type: 'string' }, `${path}.${index}`, name, rowValue, false, fixed, upload)
       const row = { part }
       const remove = h('button', { type: 'button', class: 'remove', 'data-remove': `${path}.${index}`, 'aria-label': t('form.remove'),
         onclick: () => { rows.splice(rows.indexOf(row), 1); row.node.remove() } }, '×')
@@ -91,13 +91,32 @@ function field(schema, path, name, value, required, fixed) {
     else if ((schema.maxLength ?? 0) > longText) input = h('textarea', { ...attributes, rows: 3 }, value ?? '')
     else input = h('input', { ...attributes, type: schema.format === 'uri' ? 'url' : 'text', value: value ?? '', placeholder: schema.union ? 'YYYY-MM-DD' : undefined })
     read = () => (input.value === '' && !required ? undefined : input.value)
+    // A file's SHA-256 (an evidence file): chosen from the disk, uploaded to the project, its hash filled in.
+    if (upload && schema.pattern === fileHashPattern) {
+      const status = h('span', { class: 'muted', 'data-upload-status': path })
+      const picker = h('input', { type: 'file', 'data-upload': path, onchange: async () => {
+        const file = picker.files?.[0]
+        if (!file) return
+        status.textContent = t('form.uploading')
+        try {
+          input.value = await upload(file)
+          status.textContent = `${file.name} ✓`
+        } catch (error) {
+          status.textContent = error?.body?.message ?? String(error)
+        }
+      } })
+      return { node: h('label', { class: 'field', for: id }, h('span', {}, title, mark), input, picker, status), read }
+    }
   }
   return { node: h('label', { class: schema.type === 'boolean' ? 'field check' : 'field', for: id }, h('span', {}, title, mark), input), read }
 }
 
-/** The form of an event: its fields, and a reader of the payload it holds. */
-export function payloadForm(schema, initial = {}, fixed = {}) {
-  const root = field(schema ?? { type: 'object', properties: {} }, '', '', initial, true, fixed)
+/** How the machines' schemas name an uploaded file (its SHA-256). */
+const fileHashPattern = '^[0-9a-f]{64}$'
+
+/** The form of an event: its fields, and a reader of the payload it holds; `upload` stores a chosen file and gives its hash. */
+export function payloadForm(schema, initial = {}, fixed = {}, upload = undefined) {
+  const root = field(schema ?? { type: 'object', properties: {} }, '', '', initial, true, fixed, upload)
   return { node: root.node, read: () => root.read() ?? {} }
 }
 

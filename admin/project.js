@@ -1,6 +1,6 @@
 // One project's page: where it stands, everything recorded, and the events the signed-in role may
 // send now, each as a form generated from the machine's payload schema (docs/openapi.md).
-import { api, ApiError, download, query, session } from './api.js'
+import { api, ApiError, download, query, session, uploadFile } from './api.js'
 import { h, table as rowsTable } from './dom.js'
 import { payloadForm, shownValue } from './forms.js'
 import { fieldLabel, humanize, label, lang, optionLabel, t } from './i18n.js'
@@ -57,7 +57,8 @@ function actions(project, machine, rerender) {
     const initial = next.type === 'UPDATE_DECLARATION' ? { declaration: project.context.declaration ?? {} } : {}
     // The group member's name is the principal's: the engine records and checks it.
     const fixed = { reviewer: me.name, assessor: me.name }
-    const form = payloadForm(spec.payloadSchema, initial, Object.fromEntries(Object.entries(fixed).filter(([key]) => spec.payloadSchema?.properties?.[key])))
+    const form = payloadForm(spec.payloadSchema, initial, Object.fromEntries(Object.entries(fixed).filter(([key]) => spec.payloadSchema?.properties?.[key])),
+      (file) => uploadFile(project.id, file))
     const outcome = h('div', { class: 'outcome' })
     const send = h('button', { type: 'submit', class: 'primary', 'data-send': next.type }, t('form.send'))
     const element = h('form', {

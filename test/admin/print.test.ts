@@ -8,7 +8,7 @@ import { openTestDatabase, type TestDatabase } from '../support/databases.js'
 import { declarations, pathTo } from '../support/fixtures.js'
 import { client } from '../support/http.js'
 import { seedProgramme } from '../support/programme.js'
-import { multipartBody } from '../support/evidence-bytes.js'
+import { multipartBody, pngBytes, sha256 } from '../support/evidence-bytes.js'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const artifacts = new URL('../../test-artifacts/print/', import.meta.url).pathname
@@ -148,6 +148,28 @@ describe.skipIf(!existsSync(executablePath))('printing a project’s forms, and 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-file="${file.sha256}"]`).click()])
     expect(download.suggestedFilename()).toBe('签到表.pdf')
     expect(readFileSync(await download.path())).toEqual(bytes)
+  })
+
+  it('uploads an evidence file from the ledger entry’s form, and the history names its hash', async () => {
+    const api = client(app)
+    const implementing = await api.project('innovation', project.organizationId, 2026, pathTo.implementing)
+    await page.goto(`${address}/admin/#/project/${implementing}`)
+    await page.locator('[data-event="RECORD_LEDGER_ENTRY"]').click()
+    const form = page.locator('[data-event-form="RECORD_LEDGER_ENTRY"]')
+    await form.locator('[name="planItemId"]').fill('P1')
+    await form.locator('[name="date"]').fill('2026-06-21')
+    await form.locator('[name="content"]').fill('入户走访')
+    await form.locator('[data-add="evidence"]').click()
+    await form.locator('[name="evidence.0.description"]').fill('走访照片')
+    const photo = pngBytes()
+    await form.locator('[data-upload="evidence.0.file"]').setInputFiles({ name: '走访照片.png', mimeType: 'image/png', buffer: photo })
+    await expect.poll(() => form.locator('[name="evidence.0.file"]').inputValue()).toBe(sha256(photo))
+    await form.locator('[data-send="RECORD_LEDGER_ENTRY"]').click()
+    await page.locator(`[data-file="${sha256(photo)}"]`).waitFor()
+    const last = (await api.history(implementing)).at(-1)!
+    expect(last.payload.evidence).toEqual([{ description: '走访照片', file: sha256(photo) }])
+    const files = (await api.ok('GET', `/api/v1/projects/${implementing}/files`)).items
+    expect(files.map((f: { name: string; referencedBy: number[] }) => [f.name, f.referencedBy])).toEqual([['走访照片.png', [last.version]]])
   })
 
   it('offers the acceptance result only once the group has assessed', async () => {
