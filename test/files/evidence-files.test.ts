@@ -438,6 +438,17 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
       await expect.poll(piped.answer, { timeout: 5000 }).toMatch(/HTTP\/1\.1 400 [\s\S]*MALFORMED_REQUEST/)
       expect(piped.answer()).toMatch(/^HTTP\/1\.1 201 /)
       piped.socket.destroy()
+      // The same for an event: its answer (200, the version it made) before the refusal of the rest.
+      const before = (await api.get(projectA2)).version
+      const event = JSON.stringify({ type: 'RECORD_LEDGER_ENTRY', date: '2026-06-23', content: '管道' })
+      const eventSocket = await open()
+      eventSocket.socket.write(
+        `POST /api/v1/projects/${projectA2}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.orgA}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(event)}\r\n\r\n${event}GARBAGE\r\n\r\n`,
+      )
+      await expect.poll(eventSocket.answer, { timeout: 5000 }).toMatch(/HTTP\/1\.1 400 /)
+      expect(eventSocket.answer()).toMatch(/^HTTP\/1\.1 200 /)
+      expect((await api.get(projectA2)).version).toBe(before + 1)
+      eventSocket.socket.destroy()
     }
   })
 })
