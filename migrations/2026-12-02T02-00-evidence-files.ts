@@ -17,7 +17,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('storage', 'text', (c) => c.notNull().check(sql`storage in ('database', 'filesystem')`))
     .addColumn('upload_id', 'uuid')
     .addColumn('stored_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('last_linked_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute()
   await db.schema
     .createTable('file_chunk')
@@ -54,7 +53,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     begin
       raise exception 'evidence files are never rewritten (%)', tg_table_name using errcode = 'restrict_violation';
     end $$`.execute(db)
-  await sql`create trigger stored_file_immutable before update of sha256, size, content_type, storage, upload_id on stored_file
+  await sql`create trigger stored_file_immutable before update on stored_file
     for each row execute function refuse_file_rewrite()`.execute(db)
   await sql`create trigger file_chunk_immutable before update on file_chunk for each row execute function refuse_file_rewrite()`.execute(db)
   await sql`create trigger project_file_immutable before update on project_file for each row execute function refuse_file_rewrite()`.execute(db)

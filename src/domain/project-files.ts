@@ -4,6 +4,11 @@ import type { ProjectFileRow, StoredFileRow } from '../db/tables/file.js'
 import { notFound, Refusal } from '../errors.js'
 import type { FileLimits, FileStore } from '../files/file-store.js'
 import { overQuota, type ReceivedFile } from '../files/receive-upload.js'
+import type { ProjectRow } from '../db/tables/project.js'
+import { acceptedEvents } from '../../machines/index.js'
+import { definitionOf } from '../engine/snapshot.js'
+import { forbidden } from './access.js'
+import { groupMembers } from './groups.js'
 
 /**
  * The files a project holds (docs/files.md): bytes stored once per hash, held by any number of
@@ -47,22 +52,19 @@ export async function holdReceivedFile(
       const held = await trx.selectFrom('project_file').selectAll().where('project_id', '=', file.projectId).where('sha256', '=', received.sha256).executeTakeFirst()
       if (held) return { file: held, created: false }
       const usage = await projectFileUsage(trx, file.projectId)
-      // Passed the quota while it arrived, and not a file the project holds: refused, nothing kept.
-      if (!received.staged) throw overQuota(limits.projectQuotaBytes - usage.bytes)
-      if (usage.bytes + received.size > limits.projectQuotaBytes) throw overQuota(limits.projectQuotaBytes - usage.bytes)
+      // Passed the quota while it arrived (nothing staged), or would now: refused, nothing kept.
+      if (!received.staged || usage.bytes + received.size > limits.projectQuotaBytes) throw overQuota(limits.projectQuotaBytes - usage.bytes)
       if (usage.files >= limits.maxFilesPerProject) {
         throw new Refusal(413, 'FILE_QUOTA_EXCEEDED', `a project may hold at most ${limits.maxFilesPerProject} files`, { maxFiles: limits.maxFilesPerProject })
       }
       await lockContent(trx, received.sha256)
       const stored = await trx.selectFrom('stored_file').select('sha256').where('sha256', '=', received.sha256).executeTakeFirst()
-      if (stored) {
-        await trx.updateTable('stored_file').set({ last_linked_at: file.at.toISOString() }).where('sha256', '=', received.sha256).execute()
-      } else {
-        await received.staged!.keep(trx, received.sha256)
+      if (!stored) {
+        await received.staged.keep(received.sha256)
         keptOurs = true
         await trx
           .insertInto('stored_file')
-          .values({ sha256: received.sha256, size: received.size, content_type: received.contentType, storage: store.kind, upload_id: received.staged!.uploadId, last_linked_at: file.at.toISOString() })
+          .values({ sha256: received.sha256, size: received.size, content_type: received.contentType, storage: store.kind, upload_id: received.staged.uploadId })
           .execute()
       }
       const row = await trx
@@ -103,9 +105,7 @@ export async function listProjectFiles(db: Executor, projectId: string): Promise
 }
 
 export async function getProjectFile(db: Executor, projectId: string, sha256: string): Promise<{ file: ProjectFileRow; stored: StoredFileRow }> {
-  const file = /^[0-9a-f]{64}$/.test(sha256)
-    ? await db.selectFrom('project_file').selectAll().where('project_id', '=', projectId).where('sha256', '=', sha256).executeTakeFirst()
-    : undefined
+  const file = await db.selectFrom('project_file').selectAll().where('project_id', '=', projectId).where('sha256', '=', sha256).executeTakeFirst()
   if (!file) throw notFound('file', sha256, 'FILE_NOT_FOUND')
   const stored = await db.selectFrom('stored_file').selectAll().where('sha256', '=', sha256).executeTakeFirstOrThrow()
   return { file, stored }
@@ -135,6 +135,35 @@ export async function removeProjectFile(db: DB, stores: Partial<Record<StoredFil
       .executeTakeFirst()
     if (unheld) await stores[unheld.storage]?.remove(trx, unheld)
   })
+}
+
+/** A file name as it may be shown and sent back in Content-Disposition: no path, no control characters, well-formed. */
+export function evidenceFileName(given: string | undefined): string {
+  const base = (given ?? '').split(/[\\/]/).pop()!.trim()
+  if (!base) return 'file'
+  // U+FFFD is what bytes that are not UTF-8 became (a multipart filename); bidirectional controls make a name read as another (`invoice\u202Efdp.exe`).
+  if (/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffd]/.test(base) || !base.isWellFormed() || base.length > 255) {
+    throw new Refusal(400, 'VALIDATION_FAILED', 'the file name holds control or bidirectional characters, bytes that are not UTF-8 or lone surrogates, or is over 255 characters', {
+      fields: [{ path: 'name', message: 'a name of at most 255 characters, without control characters' }],
+    })
+  }
+  return base
+}
+
+/**
+ * An assessor's files are an assessment's attachments: a member of the project's year's acceptance
+ * group, uploading while the project awaits the group's assessments (its state takes RECORD_ASSESSMENT).
+ */
+export async function assertAssessorUploading(db: Executor, name: string, project: ProjectRow) {
+  const members = await groupMembers(db, project.year, 'acceptance')
+  const assessing = acceptedEvents(definitionOf(project), project.state).includes('RECORD_ASSESSMENT')
+  if (!members.includes(name) || !assessing) {
+    throw forbidden('an assessor uploads to a project the year’s acceptance group is assessing, as one of the group', {
+      role: 'assessor',
+      inGroup: members.includes(name),
+      awaitingAssessment: assessing,
+    })
+  }
 }
 
 /** The files an event's payload names (evidence and attachments), each once. */

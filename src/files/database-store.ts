@@ -10,8 +10,8 @@ import type { FileStore, StagedUpload } from './file-store.js'
  * The bytes in the database, as chunk rows under the upload's id, each written as it arrives:
  * an upload never holds more than one chunk in memory, and a read serves one chunk at a time.
  * How they cross keeps the heap free of text the size of a file (test/files/upload-memory.test.ts):
- * to PostgreSQL in binary both ways (pg sends a Buffer parameter as binary; the read is marked
- * binary); to PGlite as base64 text, since it turns a bytea into hex in JavaScript, ten times
+ * to PostgreSQL as a binary parameter (pg sends a Buffer so) and back as hex in small pieces (below);
+ * to PGlite as base64 text both ways, since it turns a bytea into hex in JavaScript, ten times
  * slower and with hundreds of megabytes of garbage on a large file.
  */
 export const CHUNK_BYTES = 1024 * 1024

@@ -25,7 +25,7 @@ export interface StagedUpload {
   /** Appends bytes, resolving once they are stored (the upload's backpressure). */
   write(bytes: Uint8Array): Promise<void>
   /** The whole body arrived and hashed: keep it under its hash, inside the transaction that names it. */
-  keep(db: Executor, sha256: string): Promise<void>
+  keep(sha256: string): Promise<void>
   /** Forgets what was staged: a refused or broken upload, or bytes already stored under their hash. */
   discard(): Promise<void>
 }

@@ -26,7 +26,7 @@ export function filesystemStore(root: string): FileStore {
           new Promise<void>((resolve, reject) => {
             out.write(bytes, (error) => (error ? reject(error) : resolve()))
           }),
-        async keep(_db, sha256) {
+        async keep(sha256) {
           await closed()
           await mkdir(join(root, 'sha256', sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
           // Same hash, same bytes: renaming over a file already there changes nothing a reader can see.

@@ -344,6 +344,9 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
     const after = await footprint()
     expect(after.stored).toBe(before.stored - 1)
     expect(after.held).toBe(before.held - 1)
+    // And its bytes: the folder's file, or the chunks.
+    if (storage === 'filesystem') expect(after.kept).toBe(before.kept - 1)
+    else expect(after.chunks).toBe(before.chunks - 1)
     expect((await app.inject({ method: 'GET', url: file.href })).statusCode).toBe(404)
     for (let round = 0; round < 8; round++) {
       const racing = (await upload(projectA2, pngBytes())).json()
@@ -406,6 +409,17 @@ describe.each(databaseKinds.flatMap((kind) => (['database', 'filesystem'] as con
     const json = await app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files`, payload: { file: 'x' } })
     expect(json.statusCode).toBe(415)
     expect(json.json().message).toMatch(/multipart/)
+    // The body limit and the file limit apart: JSON sent here is held to the former, a file to the latter.
+    const apart = await createTestApp(database, { bodyLimit: 64 * 1024, files: { storage, directory: folder, limits: { ...limits, maxFileBytes: 4 * 1024 * 1024 } } })
+    try {
+      const hugeJson = await apart.app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files`, payload: { file: 'x'.repeat(1024 * 1024) } })
+      expect(hugeJson.statusCode).toBe(413)
+      expect(hugeJson.json().code).toBe('BODY_TOO_LARGE')
+      const bigFile = await apart.app.inject({ method: 'POST', url: `/api/v1/projects/${projectA}/files?name=over-body-limit.pdf`, payload: pdfBytes(300 * 1024), headers: { 'content-type': 'application/octet-stream' } })
+      expect(bigFile.statusCode, bigFile.body).toBe(201)
+    } finally {
+      await apart.app.close()
+    }
   })
 
   it('refuses a multipart file over the limit the moment it passes it, and answers a whole upload before refusing bytes after it', async () => {

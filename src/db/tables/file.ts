@@ -13,8 +13,6 @@ export interface StoredFileTable {
   /** The database store's chunks (file_chunk.upload_id); null for the filesystem store. */
   upload_id: string | null
   stored_at: ColumnType<Date, string | undefined, never>
-  /** Touched when a project takes the file, so the clean-up never removes content an upload is linking. */
-  last_linked_at: ColumnType<Date, string | undefined, string>
 }
 
 /** The database store's bytes, in order, written while the upload streams in. */

@@ -5,13 +5,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AppDeps } from '../../app.js'
 import type { ProjectFileRow } from '../../db/tables/file.js'
-import { assertCanSee, forbidden } from '../../domain/access.js'
-import { groupMembers } from '../../domain/groups.js'
-import { acceptedEvents } from '../../../machines/index.js'
-import { definitionOf } from '../../engine/snapshot.js'
-import type { DB } from '../../db/database.js'
-import type { ProjectRow } from '../../db/tables/project.js'
-import { getProjectFile, holdReceivedFile, listProjectFiles, projectFileUsage, removeProjectFile, type ProjectFileView } from '../../domain/project-files.js'
+import { assertCanSee } from '../../domain/access.js'
+import {
+  assertAssessorUploading,
+  evidenceFileName,
+  getProjectFile,
+  holdReceivedFile,
+  listProjectFiles,
+  projectFileUsage,
+  removeProjectFile,
+  type ProjectFileView,
+} from '../../domain/project-files.js'
 import { getProject } from '../../domain/projects.js'
 import { Refusal } from '../../errors.js'
 import { acceptedTypeList } from '../../files/accepted-types.js'
@@ -42,19 +46,6 @@ const fileParams = idParams.extend({ sha256: fileHash })
 
 /** Who may upload: those who send events that carry files (ledger, summary, publicity; assessments). */
 const uploaders = { roles: ['admin', 'organization', 'assessor', 'system'], scope: 'projects:write' } as const
-
-/** A file name as it may be shown and sent back in Content-Disposition: no path, no control characters, well-formed. */
-function fileName(given: string | undefined): string {
-  const base = (given ?? '').split(/[\\/]/).pop()!.trim()
-  if (!base) return 'file'
-  // U+FFFD is what bytes that are not UTF-8 became (a multipart filename); bidirectional controls make a name read as another (`invoice\u202Efdp.exe`).
-  if (/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffd]/.test(base) || !base.isWellFormed() || base.length > 255) {
-    throw new Refusal(400, 'VALIDATION_FAILED', 'the file name holds control or bidirectional characters, bytes that are not UTF-8 or lone surrogates, or is over 255 characters', {
-      fields: [{ path: 'name', message: 'a name of at most 255 characters, without control characters' }],
-    })
-  }
-  return base
-}
 
 const viewOf = (file: ProjectFileRow | ProjectFileView) => ({
   sha256: file.sha256,
@@ -116,22 +107,6 @@ function whileConnected(request: FastifyRequest, stream: Readable): Readable {
   return stream
 }
 
-/**
- * An assessor's files are an assessment's attachments: a member of the project's year's acceptance
- * group, uploading while the project awaits the group's assessments (its state takes RECORD_ASSESSMENT).
- */
-async function assertAssessing(db: DB, name: string, project: ProjectRow) {
-  const members = await groupMembers(db, project.year, 'acceptance')
-  const assessing = acceptedEvents(definitionOf(project), project.state).includes('RECORD_ASSESSMENT')
-  if (!members.includes(name) || !assessing) {
-    throw forbidden('an assessor uploads to a project the year’s acceptance group is assessing, as one of the group', {
-      role: 'assessor',
-      inGroup: members.includes(name),
-      awaitingAssessment: assessing,
-    })
-  }
-}
-
 const uploadDocument = {
   'multipart/form-data': {
     schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'one file; its filename is kept' } } },
@@ -142,13 +117,13 @@ const uploadDocument = {
 export const projectFileRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   const { limits } = deps.files
   await app.register(multipart, { throwFileSizeLimit: false })
-  // The raw body is streamed to the store as it arrives, never collected (the upload route's own size limits apply).
+  // The raw body is streamed to the store as it arrives, never collected: the upload's own limits apply
+  // (receive-upload.ts), while a JSON body sent here keeps the service's BODY_LIMIT.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload))
 
   app.post(
     '/projects/:id/files',
     {
-      bodyLimit: limits.maxFileBytes + 64 * 1024,
       config: { access: uploaders, idempotency: false, documented: { requestBody: uploadDocument } },
       schema: {
         operationId: 'uploadProjectFile',
@@ -163,10 +138,10 @@ export const projectFileRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async
       const principal = principalOf(request)
       const project = await getProject(deps.db, request.params.id)
       assertCanSee(principal, project)
-      if (principal.role === 'assessor') await assertAssessing(deps.db, principal.name, project)
+      if (principal.role === 'assessor') await assertAssessorUploading(deps.db, principal.name, project)
       const usage = await projectFileUsage(deps.db, project.id)
       const { stream, name } = await uploadedBody(request, limits.maxFileBytes)
-      const named = fileName(name)
+      const named = evidenceFileName(name)
       const received = await receiveUpload(stream, named, deps.files.store, {
         maxFileBytes: limits.maxFileBytes,
         remainingQuotaBytes: limits.projectQuotaBytes - usage.bytes,
